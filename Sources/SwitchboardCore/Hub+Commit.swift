@@ -1,0 +1,138 @@
+import Logging
+import NIOCore
+
+extension Hub {
+    /// Processes one batch from the committer queue.
+    func process(_ jobs: [Committer.Job]) {
+        self.commit(jobs.map { job in
+            switch job {
+            case .publish(let publish): publish
+            }
+        })
+    }
+
+    /// Assigns seqs, commits, then delivers and acknowledges.
+    func commit(_ publishes: [Committer.Publish]) {
+        let started = ContinuousClock.now
+        // Idempotency: which keys are already stored.
+        let keyed = publishes.compactMap { publish in publish.key.map { PublishKey(publisher: publish.from ?? "", key: $0) } }
+        var known: [PublishKey: (topic: String, seq: Int64)] = [:]
+        if !keyed.isEmpty {
+            do {
+                known = try self.store.lookupKeys(Array(Set(keyed)))
+            } catch {
+                self.fail(publishes, error)
+                return
+            }
+        }
+
+        var batch = CommitBatch()
+        batch.messages.reserveCapacity(publishes.count)
+        var nextSeq: [String: Int64] = [:]
+        var outcomes: [Outcome] = []
+        outcomes.reserveCapacity(publishes.count)
+        for publish in publishes {
+            var publishKey: PublishKey? = nil
+            if let key = publish.key {
+                let candidate = PublishKey(publisher: publish.from ?? "", key: key)
+                if let original = known[candidate] {
+                    outcomes.append(.duplicate(topic: original.topic, seq: original.seq))
+                    continue
+                }
+                publishKey = candidate
+            }
+            let name = publish.topic.name
+            let seq = (nextSeq[name] ?? self.topics.lastSeq(name)) + 1
+            nextSeq[name] = seq
+            batch.messages.append(StoredMessage(topic: name, seq: seq, ts: publish.ts, from: publish.from, data: publish.data))
+            if let publishKey {
+                batch.keys.append((publishKey, name, seq, publish.ts))
+                known[publishKey] = (name, seq)
+            }
+            outcomes.append(.stored(batch.messages.count - 1))
+        }
+        batch.lastSeqs = nextSeq
+
+        if !batch.messages.isEmpty {
+            do {
+                try self.store.commit(batch)
+            } catch {
+                self.fail(publishes, error)
+                return
+            }
+        }
+        let committed = ContinuousClock.now
+
+        let messages = batch.messages.map { row in
+            Message(topic: Topic(trusted: row.topic), seq: row.seq, ts: row.ts, from: row.from, data: row.data)
+        }
+        self.topics.recordCommitted(messages, now: Hub.now())
+        self.fanOut(messages)
+
+        for (publish, outcome) in zip(publishes, outcomes) {
+            switch outcome {
+            case .stored(let index):
+                let message = messages[index]
+                publish.completion(.success(PublishAck(topic: message.topic, seq: message.seq, ts: message.ts, duplicate: false)))
+            case .duplicate(let topic, let seq):
+                publish.completion(.success(PublishAck(topic: Topic(trusted: topic), seq: seq, ts: publish.ts, duplicate: true)))
+            }
+        }
+        self.metrics.committed(messages: messages.count, duplicates: publishes.count - messages.count, duration: committed - started)
+    }
+
+    private enum Outcome {
+        case stored(Int)
+        case duplicate(topic: String, seq: Int64)
+    }
+
+    private func fail(_ publishes: [Committer.Publish], _ error: any Error) {
+        self.logger.error("Commit failed", metadata: ["error.type": "\(error)", "batch.count": "\(publishes.count)"])
+        self.metrics.rejected(reason: "store_error", count: publishes.count)
+        let failure = HubError.unavailable("the store could not commit: \(error)")
+        for publish in publishes { publish.completion(.failure(failure)) }
+    }
+
+    /// Hands committed messages to their subscribers: one task per event loop,
+    /// each subscriber gets its messages per topic and then one flush.
+    func fanOut(_ messages: [Message]) {
+        guard !messages.isEmpty else { return }
+        // Runs of one topic keep per-topic order and let every subscriber share one array.
+        var runs: [(topic: Topic, lossless: [Delivery], latest: [Delivery])] = []
+        var runIndex: [String: Int] = [:]
+        for message in messages {
+            if let index = runIndex[message.topic.name] {
+                runs[index].lossless.append(Delivery(message: message, lossless: true))
+                runs[index].latest.append(Delivery(message: message, lossless: false))
+            } else {
+                runIndex[message.topic.name] = runs.count
+                runs.append((message.topic, [Delivery(message: message, lossless: true)], [Delivery(message: message, lossless: false)]))
+            }
+        }
+        var work: [ObjectIdentifier: (loop: any EventLoop, items: [(SubscriptionIndex.Target, [Delivery])])] = [:]
+        var deliveries = 0
+        for run in runs {
+            for group in self.index.targets(for: run.topic) {
+                let id = ObjectIdentifier(group.eventLoop)
+                var entry = work.removeValue(forKey: id) ?? (group.eventLoop, [])
+                for target in group.targets {
+                    entry.items.append((target, target.lossless ? run.lossless : run.latest))
+                }
+                deliveries += group.targets.count * run.lossless.count
+                work[id] = entry
+            }
+        }
+        self.metrics.fannedOut(deliveries)
+        for (_, entry) in work {
+            let items = entry.items
+            entry.loop.execute {
+                for (target, deliveries) in items {
+                    target.subscriber.deliver(deliveries)
+                }
+                for (target, _) in items {
+                    target.subscriber.flush()
+                }
+            }
+        }
+    }
+}

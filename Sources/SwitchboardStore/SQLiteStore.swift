@@ -1,0 +1,281 @@
+public import GRDB
+public import Logging
+public import NIOCore
+public import SwitchboardCore
+import Synchronization
+
+/// The embedded store: one SQLite file in WAL mode.
+///
+/// Commits are group commits made by the hub (many messages per transaction);
+/// `synchronous=NORMAL` means a commit is a write to the WAL without an fsync,
+/// so it survives a crash of the process (`kill -9`), and an fsync happens at
+/// checkpoints. Set `durability` to `.full` to fsync every commit.
+public final class SQLiteStore: Store {
+    /// How hard a commit works to survive a power loss.
+    public enum Durability: String, Sendable {
+        /// No fsync per commit: survives a crash of the hub, not always a power loss. Default.
+        case normal
+        /// fsync per commit: survives a power loss.
+        case full
+    }
+
+    let pool: DatabasePool
+    let logger: Logger
+    /// Topic name → row id; topics are never renamed, and removed only with the file.
+    private let topicIDs = Mutex<[String: Int64]>([:])
+    /// Rows deleted per retention transaction, so commits are never held up for long.
+    static let retentionChunk: Int64 = 5000
+
+    /// Opens (creating if needed) `switchboard.sqlite` in `directory`.
+    public init(directory: String, durability: Durability = .normal, logger: Logger) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        configuration.label = "switchboard"
+        self.pool = try DatabasePool(path: directory + "/switchboard.sqlite", configuration: configuration)
+        self.logger = logger
+        try Self.migrator.migrate(self.pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE topics (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        last_seq INTEGER NOT NULL DEFAULT 0,
+                        descriptor TEXT
+                    );
+                    CREATE TABLE messages (
+                        topic_id INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        ts INTEGER NOT NULL,
+                        sender TEXT,
+                        data TEXT NOT NULL,
+                        PRIMARY KEY (topic_id, seq)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX messages_by_ts ON messages (topic_id, ts);
+                    CREATE TABLE publish_keys (
+                        publisher TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        topic_id INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        ts INTEGER NOT NULL,
+                        PRIMARY KEY (publisher, key)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX publish_keys_by_ts ON publish_keys (ts);
+                    """)
+        }
+        return migrator
+    }
+
+    // MARK: - Topics
+
+    public func loadTopics() throws -> [StoredTopic] {
+        try self.pool.read { db in
+            var topics: [StoredTopic] = []
+            var ids: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, name, last_seq, descriptor FROM topics") {
+                let id: Int64 = row["id"]
+                let name: String = row["name"]
+                ids[name] = id
+                let bounds = try Row.fetchOne(
+                    db, sql: "SELECT MIN(seq) AS first, MAX(seq) AS last FROM messages WHERE topic_id = ?", arguments: [id])
+                let lastStored: Int64? = bounds?["last"]
+                let lastSeq = max(row["last_seq"] as Int64, lastStored ?? 0)
+                let lastTs = try Int64.fetchOne(
+                    db, sql: "SELECT ts FROM messages WHERE topic_id = ? ORDER BY seq DESC LIMIT 1", arguments: [id])
+                topics.append(
+                    StoredTopic(
+                        name: name, lastSeq: lastSeq, firstSeq: bounds?["first"] ?? (lastSeq + 1), lastTs: lastTs,
+                        descriptor: row["descriptor"]))
+            }
+            self.topicIDs.withLock { $0 = ids }
+            return topics
+        }
+    }
+
+    private func cachedID(_ topic: String) -> Int64? {
+        self.topicIDs.withLock { $0[topic] }
+    }
+
+    private func topicID(_ topic: String, in db: Database) throws -> Int64? {
+        if let id = self.cachedID(topic) { return id }
+        guard let id = try Int64.fetchOne(db, sql: "SELECT id FROM topics WHERE name = ?", arguments: [topic]) else { return nil }
+        self.topicIDs.withLock { $0[topic] = id }
+        return id
+    }
+
+    private func createTopic(_ topic: String, in db: Database) throws -> Int64 {
+        if let id = try self.topicID(topic, in: db) { return id }
+        try db.execute(sql: "INSERT INTO topics (name, last_seq) VALUES (?, 0)", arguments: [topic])
+        let id = db.lastInsertedRowID
+        // Cached only once the transaction commits: a rolled-back insert must not leave a stale id.
+        return id
+    }
+
+    // MARK: - Writing
+
+    public func commit(_ batch: CommitBatch) throws {
+        var created: [String: Int64] = [:]
+        try self.pool.write { db in
+            created = [:]
+            var ids: [String: Int64] = [:]
+            for (topic, lastSeq) in batch.lastSeqs {
+                let id: Int64
+                if let known = try self.topicID(topic, in: db) {
+                    id = known
+                } else {
+                    id = try self.createTopic(topic, in: db)
+                    created[topic] = id
+                }
+                ids[topic] = id
+                try db.cachedStatement(sql: "UPDATE topics SET last_seq = ? WHERE id = ?").execute(arguments: [lastSeq, id])
+            }
+            let insert = try db.cachedStatement(sql: "INSERT INTO messages (topic_id, seq, ts, sender, data) VALUES (?, ?, ?, ?, ?)")
+            for message in batch.messages {
+                try insert.execute(arguments: [ids[message.topic]!, message.seq, message.ts, message.from, String(buffer: message.data)])
+            }
+            if !batch.keys.isEmpty {
+                let insertKey = try db.cachedStatement(
+                    sql: "INSERT OR IGNORE INTO publish_keys (publisher, key, topic_id, seq, ts) VALUES (?, ?, ?, ?, ?)")
+                for entry in batch.keys {
+                    try insertKey.execute(arguments: [entry.key.publisher, entry.key.key, ids[entry.topic]!, entry.seq, entry.ts])
+                }
+            }
+        }
+        if !created.isEmpty {
+            self.topicIDs.withLock { $0.merge(created) { _, new in new } }
+        }
+    }
+
+    public func lookupKeys(_ keys: [PublishKey]) throws -> [PublishKey: (topic: String, seq: Int64)] {
+        try self.pool.read { db in
+            var found: [PublishKey: (topic: String, seq: Int64)] = [:]
+            let select = try db.cachedStatement(
+                sql: """
+                    SELECT t.name, k.seq FROM publish_keys k JOIN topics t ON t.id = k.topic_id
+                    WHERE k.publisher = ? AND k.key = ?
+                    """)
+            for key in keys {
+                if let row = try Row.fetchOne(select, arguments: [key.publisher, key.key]) {
+                    found[key] = (row[0], row[1])
+                }
+            }
+            return found
+        }
+    }
+
+    public func setDescriptor(topic: String, descriptor: String?) throws {
+        var createdID: Int64?
+        try self.pool.write { db in
+            createdID = nil
+            let id: Int64
+            if let known = try self.topicID(topic, in: db) {
+                id = known
+            } else {
+                id = try self.createTopic(topic, in: db)
+                createdID = id
+            }
+            try db.execute(sql: "UPDATE topics SET descriptor = ? WHERE id = ?", arguments: [descriptor, id])
+        }
+        if let createdID { self.topicIDs.withLock { $0[topic] = createdID } }
+    }
+
+    // MARK: - Reading
+
+    public func messages(topic: String, after: Int64, limit: Int) throws -> [StoredMessage] {
+        try self.pool.read { db in
+            guard let id = try self.topicID(topic, in: db) else { return [] }
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(sql: "SELECT seq, ts, sender, data FROM messages WHERE topic_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
+                arguments: [id, after, limit])
+            return try Self.decode(rows, topic: topic)
+        }
+    }
+
+    public func messages(topic: String, fromTs: Int64, toTs: Int64, after: Int64, limit: Int) throws -> [StoredMessage] {
+        try self.pool.read { db in
+            guard let id = try self.topicID(topic, in: db) else { return [] }
+            let rows = try Row.fetchCursor(
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, ts, sender, data FROM messages
+                        WHERE topic_id = ? AND ts >= ? AND ts <= ? AND seq > ? ORDER BY seq LIMIT ?
+                        """),
+                arguments: [id, fromTs, toTs, after, limit])
+            return try Self.decode(rows, topic: topic)
+        }
+    }
+
+    private static func decode(_ rows: RowCursor, topic: String) throws -> [StoredMessage] {
+        var messages: [StoredMessage] = []
+        while let row = try rows.next() {
+            let data: String = row[3]
+            messages.append(StoredMessage(topic: topic, seq: row[0], ts: row[1], from: row[2], data: ByteBuffer(string: data)))
+        }
+        return messages
+    }
+
+    // MARK: - Retention
+
+    public func applyRetention(_ rules: [RetentionRule.Resolved]) throws -> [String: Int64] {
+        var firstSeqs: [String: Int64] = [:]
+        var oldestKept: Int64? = nil
+        for rule in rules {
+            guard let id = try self.pool.read({ db in try self.topicID(rule.topic, in: db) }) else { continue }
+            var deleted = 0
+            // Small transactions: the committer's writes interleave with these deletes.
+            while true {
+                let changes = try self.pool.write { db -> Int in
+                    guard let first = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM messages WHERE topic_id = ?", arguments: [id])
+                    else { return 0 }
+                    var upTo = first + Self.retentionChunk - 1
+                    if let maxDeleted = rule.maxDeletedSeq, let minTs = rule.minTs {
+                        let byAge = try Int64.fetchOne(
+                            db, sql: "SELECT MAX(seq) FROM messages WHERE topic_id = ? AND seq <= ? AND ts < ?",
+                            arguments: [id, upTo, minTs])
+                        upTo = min(upTo, max(maxDeleted, byAge ?? 0))
+                    } else if let maxDeleted = rule.maxDeletedSeq {
+                        upTo = min(upTo, maxDeleted)
+                    } else if let minTs = rule.minTs {
+                        let byAge = try Int64.fetchOne(
+                            db, sql: "SELECT MAX(seq) FROM messages WHERE topic_id = ? AND seq <= ? AND ts < ?",
+                            arguments: [id, upTo, minTs])
+                        upTo = byAge ?? 0
+                    }
+                    guard upTo >= first else { return 0 }
+                    try db.execute(sql: "DELETE FROM messages WHERE topic_id = ? AND seq <= ?", arguments: [id, upTo])
+                    return db.changesCount
+                }
+                deleted += changes
+                if changes == 0 { break }
+            }
+            if let minTs = rule.minTs { oldestKept = min(oldestKept ?? minTs, minTs) }
+            if deleted > 0 {
+                self.logger.debug("Retention deleted messages", metadata: ["topic": "\(rule.topic)", "count": "\(deleted)"])
+            }
+            let first = try self.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM messages WHERE topic_id = ?", arguments: [id])
+            }
+            let last = try self.pool.read { db in
+                try Int64.fetchOne(db, sql: "SELECT last_seq FROM topics WHERE id = ?", arguments: [id])
+            }
+            firstSeqs[rule.topic] = first ?? ((last ?? 0) + 1)
+        }
+        if let oldestKept {
+            // Idempotency keys live as long as the oldest messages kept by age.
+            try self.pool.write { db in
+                try db.execute(sql: "DELETE FROM publish_keys WHERE ts < ?", arguments: [oldestKept])
+            }
+        }
+        return firstSeqs
+    }
+
+    public func close() throws {
+        try self.pool.close()
+    }
+}
