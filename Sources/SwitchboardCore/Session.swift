@@ -96,6 +96,13 @@ public final class Session: Subscriber, @unchecked Sendable {
         self.afterFlush.removeAll()
     }
 
+    /// Writes a non-message frame (an answer, an error) in order with the messages, and flushes.
+    public func writeControl(_ bytes: ByteBuffer) {
+        guard !self.isClosed else { return }
+        self.writeBytes(bytes)
+        self.flush()
+    }
+
     // MARK: - Live delivery
 
     public func deliver(_ deliveries: [Delivery]) {

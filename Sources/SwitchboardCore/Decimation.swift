@@ -1,0 +1,59 @@
+/// Reduces a series to at most `points` points per numeric field while
+/// keeping every bucket's minimum and maximum — what a chart of a week of
+/// data needs: the spikes survive, the flat stretches thin out.
+///
+/// The time range is cut into `points / 2` equal buckets; in each, for each
+/// numeric field, the messages holding the field's minimum and maximum are
+/// kept. A message whose `data` is a number is the field `""`; an object
+/// contributes each numeric top-level member. Messages with no numeric field
+/// are dropped when decimating.
+public enum Decimation {
+    public static func decimate(_ messages: [Message], points: Int) -> [Message] {
+        guard points > 0 else { return [] }
+        let fields = messages.map(numericFields)
+        let fieldNames = Set(fields.flatMap { $0.keys })
+        let perField = fieldNames.map { name in fields.reduce(0) { $0 + ($1[name] == nil ? 0 : 1) } }
+        if perField.allSatisfy({ $0 <= points }) { return messages }
+        guard let firstTs = messages.first?.ts, let lastTs = messages.last?.ts else { return messages }
+        let buckets = max(1, points / 2)
+        let span = max(1, lastTs - firstTs + 1)
+        var keep = Set<Int>()
+        for name in fieldNames {
+            var extremes: [Int: (min: (Int, Double), max: (Int, Double))] = [:]
+            for (index, message) in messages.enumerated() {
+                guard let value = fields[index][name] else { continue }
+                let bucket = Int((message.ts - firstTs) * Int64(buckets) / span)
+                if let current = extremes[bucket] {
+                    extremes[bucket] = (
+                        value < current.min.1 ? (index, value) : current.min,
+                        value > current.max.1 ? (index, value) : current.max
+                    )
+                } else {
+                    extremes[bucket] = ((index, value), (index, value))
+                }
+            }
+            for (_, extreme) in extremes {
+                keep.insert(extreme.min.0)
+                keep.insert(extreme.max.0)
+            }
+        }
+        return keep.sorted().map { messages[$0] }
+    }
+
+    /// The numeric fields of a message's data.
+    public static func numericFields(_ message: Message) -> [String: Double] {
+        guard let value = try? JSONParser.parse(message.data) else { return [:] }
+        switch value {
+        case .number:
+            return value.doubleValue.map { ["": $0] } ?? [:]
+        case .object(let members):
+            var fields: [String: Double] = [:]
+            for (key, member) in members {
+                if let number = member.doubleValue { fields[key] = number }
+            }
+            return fields
+        default:
+            return [:]
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+public import Logging
+import SwitchboardCore
+import SwitchboardStore
+import Yams
+
+extension SwitchboardConfiguration {
+    /// The settings every source may give, as `key: what it is`. Environment
+    /// variables are `SWITCHBOARD_` + the key in capitals (`SWITCHBOARD_HTTP`).
+    public static let keys: [(key: String, help: String)] = [
+        ("http", "HTTP/WebSocket listen address HOST:PORT (default 127.0.0.1:8080)"),
+        ("tcp", "raw TCP listen address HOST:PORT, or 'off' (default 127.0.0.1:7000)"),
+        ("data", "directory of the SQLite file (default ./data)"),
+        ("max_message_bytes", "largest message data in bytes (default 65536)"),
+        ("max_connections", "open WebSocket + TCP connections (default 20000)"),
+        ("max_subscriptions", "subscriptions per connection (default 1000)"),
+        ("max_line_bytes", "longest raw TCP line (default 262144)"),
+        ("max_body_bytes", "largest HTTP body (default 16777216)"),
+        ("window_size", "recent messages kept in memory per topic (default 1024)"),
+        ("outbound_queue_messages", "outbound queue per connection, messages (default 4096)"),
+        ("outbound_queue_bytes", "outbound queue per connection, bytes (default 8388608)"),
+        ("retain_age", "default retention age: 30d, 12h, 90m, 3600s or 'forever' (default 30d)"),
+        ("retain_count", "default messages kept per topic, or 'unlimited' (default 1000000)"),
+        ("retention_interval", "seconds between retention passes (default 60)"),
+        ("durability", "normal (no fsync per commit) or full (default normal)"),
+        ("log_level", "trace, debug, info, notice, warning, error or critical (default info)"),
+    ]
+
+    /// Reads the configuration: `file` (YAML), then `environment`, then `flags` — later wins.
+    public static func load(file: String?, environment: [String: String], flags: [String: String]) throws -> SwitchboardConfiguration {
+        var configuration = SwitchboardConfiguration()
+        var settings: [String: (value: String, source: String)] = [:]
+        var fileRules: [Any] = []
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw ConfigurationError("cannot read config file \(file): \(error.localizedDescription)")
+            }
+            let parsed: Any?
+            do {
+                parsed = try Yams.load(yaml: text)
+            } catch {
+                throw ConfigurationError("config file \(file) is not valid YAML: \(error)")
+            }
+            guard let root = parsed as? [String: Any] else { throw ConfigurationError("config file \(file) must be a YAML mapping") }
+            for (key, value) in root {
+                if key == "retention" {
+                    guard let rules = value as? [Any] else { throw ConfigurationError("\(file): retention must be a list") }
+                    fileRules = rules
+                    continue
+                }
+                guard Self.keys.contains(where: { $0.key == key }) else {
+                    throw ConfigurationError("\(file): unknown setting '\(key)'; known: \(Self.keys.map(\.key).joined(separator: ", ")), retention")
+                }
+                settings[key] = ("\(value)", "config file \(file)")
+            }
+        }
+        for (key, _) in Self.keys {
+            if let value = environment["SWITCHBOARD_" + key.uppercased()] {
+                settings[key] = (value, "SWITCHBOARD_\(key.uppercased())")
+            }
+        }
+        for (key, value) in flags { settings[key] = (value, "--\(key.replacingOccurrences(of: "_", with: "-"))") }
+        for (key, setting) in settings {
+            do {
+                try configuration.apply(key: key, value: setting.value)
+            } catch let error as ConfigurationError {
+                throw ConfigurationError("\(setting.source): \(error.description)")
+            }
+        }
+        // A rule's omitted age or count falls back to the defaults set above.
+        let defaults = configuration.hub
+        configuration.hub.retention = try fileRules.enumerated().map { index, rule in
+            try Self.retentionRule(rule, index: index, defaults: defaults)
+        }
+        return configuration
+    }
+
+    mutating func apply(key: String, value: String) throws {
+        switch key {
+        case "http": self.http = try HostPort(parsing: value)
+        case "tcp": self.tcp = value.lowercased() == "off" ? nil : try HostPort(parsing: value)
+        case "data": self.dataDirectory = value
+        case "max_message_bytes": self.hub.maxMessageBytes = try Self.positive(value, key)
+        case "max_connections": self.limits.maxConnections = try Self.positive(value, key)
+        case "max_subscriptions": self.limits.maxSubscriptionsPerConnection = try Self.positive(value, key)
+        case "max_line_bytes": self.limits.maxLineBytes = try Self.positive(value, key)
+        case "max_body_bytes": self.limits.maxBodyBytes = try Self.positive(value, key)
+        case "window_size": self.hub.windowSize = try Self.positive(value, key, allowZero: true)
+        case "outbound_queue_messages": self.hub.outbound.maxMessages = try Self.positive(value, key)
+        case "outbound_queue_bytes": self.hub.outbound.maxBytes = try Self.positive(value, key)
+        case "retain_age": self.hub.retainAgeMs = try Self.duration(value)
+        case "retain_count": self.hub.retainCount = try Self.count(value)
+        case "retention_interval": self.retentionIntervalSeconds = try Self.positive(value, key)
+        case "durability":
+            guard let durability = SQLiteStore.Durability(rawValue: value) else { throw ConfigurationError("durability must be normal or full, not '\(value)'") }
+            self.durability = durability
+        case "log_level":
+            guard let level = Logger.Level(rawValue: value) else { throw ConfigurationError("unknown log level '\(value)'") }
+            self.logLevel = level
+        default: throw ConfigurationError("unknown setting '\(key)'")
+        }
+    }
+
+    static func positive(_ value: String, _ key: String, allowZero: Bool = false) throws -> Int {
+        guard let number = Int(value.replacingOccurrences(of: "_", with: "")), number > 0 || (allowZero && number == 0) else {
+            throw ConfigurationError("\(key) must be a whole number \(allowZero ? "≥ 0" : "> 0"), not '\(value)'")
+        }
+        return number
+    }
+
+    /// `30d`, `12h`, `90m`, `3600s`, `500ms`, or `forever`; milliseconds, `nil` for forever.
+    public static func duration(_ value: String) throws -> Int64? {
+        let text = value.trimmingCharacters(in: .whitespaces).lowercased()
+        if text == "forever" || text == "off" || text == "0" { return nil }
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000), ("w", 604_800_000)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let number = Double(text.dropLast(suffix.count)), number > 0 { return Int64(number * Double(factor)) }
+        }
+        throw ConfigurationError("'\(value)' is not a duration such as 30d, 12h, 90m or 3600s (or 'forever')")
+    }
+
+    static func count(_ value: String) throws -> Int64? {
+        let text = value.lowercased()
+        if text == "unlimited" || text == "0" { return nil }
+        guard let number = Int64(text.replacingOccurrences(of: "_", with: "")), number > 0 else {
+            throw ConfigurationError("'\(value)' is not a message count (or 'unlimited')")
+        }
+        return number
+    }
+
+    static func retentionRule(_ value: Any, index: Int, defaults: Hub.Configuration) throws -> RetentionRule {
+        guard let rule = value as? [String: Any], let pattern = rule["pattern"].map({ "\($0)" }) else {
+            throw ConfigurationError("retention[\(index)] needs a pattern")
+        }
+        let parsed: TopicPattern
+        do {
+            parsed = try TopicPattern(validating: pattern)
+        } catch {
+            throw ConfigurationError("retention[\(index)]: \(error.message)")
+        }
+        return RetentionRule(
+            pattern: parsed,
+            maxAgeMs: try rule["age"].map { try Self.duration("\($0)") } ?? defaults.retainAgeMs,
+            maxCount: try rule["count"].map { try Self.count("\($0)") } ?? defaults.retainCount
+        )
+    }
+}

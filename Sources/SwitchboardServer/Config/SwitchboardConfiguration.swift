@@ -1,0 +1,73 @@
+public import Logging
+public import SwitchboardCore
+public import SwitchboardStore
+
+/// Everything `switchboard serve` can be told. Every field has a documented default;
+/// ``SwitchboardConfiguration/load(file:environment:flags:)`` reads them from a YAML
+/// file, `SWITCHBOARD_*` environment variables and flags, in rising precedence.
+public struct SwitchboardConfiguration: Sendable {
+    /// HTTP and WebSocket listener. Default `127.0.0.1:8080`; port 0 picks a free port.
+    public var http = HostPort(host: "127.0.0.1", port: 8080)
+    /// Raw TCP line listener. Default `127.0.0.1:7000`; `nil` (`off`) disables it.
+    public var tcp: HostPort? = HostPort(host: "127.0.0.1", port: 7000)
+    /// Directory of the SQLite file. Default `./data`.
+    public var dataDirectory = "./data"
+    /// Hub limits: message size, window, retention, outbound queues.
+    public var hub = Hub.Configuration()
+    /// Connection limits.
+    public var limits = ServerLimits()
+    /// `normal` (no fsync per commit; survives `kill -9`) or `full` (fsync per commit). Default `normal`.
+    public var durability = SQLiteStore.Durability.normal
+    /// Seconds between retention passes. Default 60.
+    public var retentionIntervalSeconds = 60
+    /// Log level. Default `info`.
+    public var logLevel = Logger.Level.info
+
+    public init() {}
+}
+
+/// A listen address.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port`, `:port` or `[v6]:port`.
+    public init(parsing text: String) throws(ConfigurationError) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ConfigurationError("'\(text)' is not HOST:PORT")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.host = host.isEmpty ? "127.0.0.1" : host
+        self.port = port
+    }
+
+    public var description: String { self.host.contains(":") ? "[\(self.host)]:\(self.port)" : "\(self.host):\(self.port)" }
+}
+
+/// Limits of the network edge. Every field has a documented default.
+public struct ServerLimits: Sendable {
+    /// Open WebSocket and TCP connections, together. Default 20,000.
+    public var maxConnections = 20_000
+    /// Patterns one connection may subscribe to. Default 1,000.
+    public var maxSubscriptionsPerConnection = 1000
+    /// Longest raw TCP line, in bytes. Default 256 KiB.
+    public var maxLineBytes = 256 * 1024
+    /// Largest HTTP request body (an NDJSON batch), in bytes. Default 16 MiB.
+    public var maxBodyBytes = 16 * 1024 * 1024
+    /// Largest WebSocket frame read, in bytes; larger frames close the connection (1009). Default 1 MiB.
+    public var maxFrameBytes = 1024 * 1024
+
+    public init() {}
+}
+
+/// A configuration value that cannot be used, with what is wrong in words.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+public import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Prometheus
+public import ServiceLifecycle
+public import SwitchboardCore
+import SwitchboardStore
+import Synchronization
+
+/// The whole hub as one service: store, hub, HTTP/WebSocket server, TCP
+/// listener and retention, started together and stopped in order.
+///
+/// Shutdown order (the reverse of start): close WebSocket connections with
+/// 1001 and TCP connections, stop the HTTP and TCP listeners, then drain the
+/// committer and close the store — so everything acknowledged is on disk.
+///
+/// ```swift
+/// let app = try SwitchboardApp(configuration: configuration, logger: logger)
+/// try await app.run()   // until SIGTERM/SIGINT or triggerGracefulShutdown()
+/// ```
+public final class SwitchboardApp: Service {
+    public let hub: Hub
+    public let configuration: SwitchboardConfiguration
+    let logger: Logger
+    let registry: ConnectionRegistry
+    let prometheus: PrometheusCollectorRegistry
+    private let bound = Mutex<(http: Int?, tcp: Int?, waiters: [CheckedContinuation<Void, Never>])>((nil, nil, []))
+
+    /// The addresses the listeners bound, known once they are listening (port 0 becomes a real port).
+    public struct Listening: Sendable {
+        public let httpPort: Int
+        public let tcpPort: Int?
+    }
+
+    /// Opens the store in `configuration.dataDirectory` and prepares every service.
+    public init(configuration: SwitchboardConfiguration, logger: Logger, prometheus: PrometheusCollectorRegistry? = nil) throws {
+        self.configuration = configuration
+        self.logger = logger
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let store = try SQLiteStore(directory: configuration.dataDirectory, durability: configuration.durability, logger: logger)
+        self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
+        self.registry = ConnectionRegistry(maxConnections: configuration.limits.maxConnections)
+        self.prometheus = prometheus ?? PrometheusCollectorRegistry()
+    }
+
+    /// Waits until every listener is bound.
+    public func listening() async -> Listening {
+        await withCheckedContinuation { continuation in
+            let ready = self.bound.withLock { state -> Bool in
+                if self.isReady(state) { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+        return self.bound.withLock { Listening(httpPort: $0.http!, tcpPort: $0.tcp) }
+    }
+
+    private func isReady(_ state: (http: Int?, tcp: Int?, waiters: [CheckedContinuation<Void, Never>])) -> Bool {
+        state.http != nil && (self.configuration.tcp == nil || state.tcp != nil)
+    }
+
+    private func markBound(http: Int? = nil, tcp: Int? = nil) {
+        let waiters = self.bound.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if let http { state.http = http }
+            if let tcp { state.tcp = tcp }
+            guard self.isReady(state) else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    public func run() async throws {
+        let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        let webSockets = WebSocketEndpoints(hub: self.hub, registry: self.registry, limits: self.configuration.limits)
+        let router = self.buildRouter()
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
+        let http = Application(
+            router: router,
+            server: HTTPServerBuilder { responder in HubChannel(responder: responder, webSockets: webSockets, http1: http1) },
+            configuration: .init(
+                address: .hostname(self.configuration.http.host, port: self.configuration.http.port),
+                serverName: "switchboard",
+                backlog: 1024,
+                reuseAddress: true
+            ),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? self.configuration.http.port
+                self.logger.info("HTTP/WebSocket listener bound", metadata: ["address": "\(self.configuration.http.host):\(port)"])
+                self.markBound(http: port)
+            },
+            eventLoopGroupProvider: .shared(eventLoopGroup),
+            logger: self.logger
+        )
+        var services: [any Service] = [
+            HubService(hub: self.hub),
+            RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
+        ]
+        if let tcp = self.configuration.tcp {
+            services.append(
+                TCPLineServer(
+                    address: tcp, hub: self.hub, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
+                    eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: { [self] port in self.markBound(tcp: port) }))
+        }
+        services.append(http)
+        // Last in the list, so first to hear of a shutdown: closes connections before the listeners wait for them.
+        services.append(ConnectionCloser(registry: self.registry))
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [], logger: self.logger))
+        try await group.run()
+    }
+
+    func buildRouter() -> Router<SwitchboardRequestContext> {
+        let router = Router(context: SwitchboardRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        let limits = self.configuration.limits
+        PublishController(hub: self.hub, limits: limits).addRoutes(to: router)
+        TopicsController(hub: self.hub).addRoutes(to: router)
+        SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)
+        HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)
+        return router
+    }
+}
+
+/// Starts the hub's committer; on shutdown drains it and closes the store.
+struct HubService: Service {
+    let hub: Hub
+
+    func run() async throws {
+        self.hub.start()
+        try? await gracefulShutdown()
+        self.hub.shutdown()
+    }
+}
+
+/// Applies retention at start and then every `interval`.
+struct RetentionService: Service {
+    let hub: Hub
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try self.hub.applyRetention()
+            } catch {
+                self.logger.error("Retention failed", metadata: ["error.type": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+    }
+}
+
+/// On shutdown, closes every WebSocket (1001) and TCP connection so the listeners can stop.
+struct ConnectionCloser: Service {
+    let registry: ConnectionRegistry
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        self.registry.closeAll()
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Logging
+import NIOCore
+import SwitchboardCore
+
+/// One raw TCP connection speaking newline-delimited JSON (or base64 of it,
+/// as ESP32 firmware often sends).
+///
+/// - `{"hello":"esp32-1","topic":"lab/esp32-1"}` names the device and a default topic; answered `{"ok":true}`.
+/// - `{"topic":"lab/t","data":…,"id":7,"key":"…"}` publishes; with an `id` it is answered `{"ok":7,"seq":N}` after commit.
+/// - After a hello with a topic, any other object is the data itself (its `id`, if any, is still acknowledged).
+/// - A line starting with `[` is a batch of such messages.
+/// - A line not starting with `{` or `[` is base64; answers to it are base64 too.
+/// - A bad line gets `{"error":{"code","message"}}` and is skipped.
+///
+/// State is touched only on the connection's event loop.
+final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = LineDecoder.Event
+    typealias OutboundOut = ByteBuffer
+
+    enum Encoding { case json, base64 }
+
+    let hub: Hub
+    let registry: ConnectionRegistry
+    let maxLineBytes: Int
+    let logger: Logger
+    private var device: String?
+    private var defaultTopic: Topic?
+    private var context: ChannelHandlerContext?
+
+    init(hub: Hub, registry: ConnectionRegistry, maxLineBytes: Int, logger: Logger) {
+        self.hub = hub
+        self.registry = registry
+        self.maxLineBytes = maxLineBytes
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        guard self.registry.add(ObjectIdentifier(self), closer: { channel.close(promise: nil) }) else {
+            self.answer(Self.errorLine(.limitExceeded("too many connections"), id: nil), encoding: .json)
+            context.close(promise: nil)
+            return
+        }
+        ServerMetrics.shared.tcpConnected()
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.registry.remove(ObjectIdentifier(self))
+        ServerMetrics.shared.tcpDisconnected()
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        self.logger.debug("TCP connection error", metadata: ["error.type": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .tooLong:
+            self.fail(.tooLarge("line longer than \(self.maxLineBytes) bytes; closing"), id: nil, encoding: .json)
+            context.close(promise: nil)
+        case .line(let line):
+            self.received(line)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    // MARK: - Lines
+
+    private func received(_ rawLine: ByteBuffer) {
+        var line = rawLine
+        while let first = line.readableBytesView.first, first == 0x20 || first == 0x09 { line.moveReaderIndex(forwardBy: 1) }
+        while let last = line.readableBytesView.last, last == 0x20 || last == 0x09 { line.moveWriterIndex(to: line.writerIndex - 1) }
+        guard let first = line.readableBytesView.first else { return }
+        var encoding = Encoding.json
+        if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
+            encoding = .base64
+            guard let decoded = Self.decodeBase64(line) else {
+                self.fail(.badJSON("a line must be JSON starting with '{' or '[', or base64 of such JSON"), id: nil, encoding: .json)
+                return
+            }
+            line = decoded
+        }
+        let value: JSONValue
+        do throws(HubError) {
+            value = try JSONParser.parse(line)
+        } catch {
+            self.fail(error, id: nil, encoding: encoding)
+            return
+        }
+        switch value {
+        case .object:
+            self.handleObject(value, encoding: encoding)
+        case .array(let items):
+            guard !items.isEmpty else {
+                self.fail(.badRequest("empty batch"), id: nil, encoding: encoding)
+                return
+            }
+            for item in items { self.handleObject(item, encoding: encoding) }
+        default:
+            self.fail(.badJSON("a line must be a JSON object or an array of objects"), id: nil, encoding: encoding)
+        }
+    }
+
+    private func handleObject(_ object: JSONValue, encoding: Encoding) {
+        let id = object["id"]
+        do throws(HubError) {
+            guard case .object(let members) = object else { throw .badJSON("a batch must hold JSON objects") }
+            if let hello = object["hello"] {
+                try self.hello(hello, object)
+                self.answer(#"{"ok":true}"#, encoding: encoding)
+                return
+            }
+            if object["cmd_result"] != nil {
+                throw .notFound("no pending command with that id")
+            }
+            let envelopeKeys: Set<String> = ["topic", "data", "id", "key"]
+            let isEnvelope = object["topic"] != nil || (object["data"] != nil && members.allSatisfy { envelopeKeys.contains($0.0) })
+            let topic: Topic
+            let data: JSONValue
+            var key: String? = nil
+            if isEnvelope {
+                if let topicValue = object["topic"] {
+                    guard let name = topicValue.stringValue else { throw .badRequest("topic must be a string") }
+                    topic = try Topic(validating: name)
+                } else if let defaultTopic = self.defaultTopic {
+                    topic = defaultTopic
+                } else {
+                    throw .badRequest("missing topic")
+                }
+                guard let payload = object["data"] else { throw .badRequest("missing data") }
+                data = payload
+                if let keyValue = object["key"] {
+                    guard let text = keyValue.stringValue, !text.isEmpty else { throw .badRequest("key must be a non-empty string") }
+                    key = text
+                }
+            } else {
+                guard let defaultTopic = self.defaultTopic else {
+                    throw .badRequest(#"missing topic: send {"topic":…,"data":…}, or say {"hello":"<device>","topic":"<default topic>"} first"#)
+                }
+                topic = defaultTopic
+                data = object
+            }
+            let bytes = ByteBuffer(string: data.serialized)
+            guard bytes.readableBytes <= self.hub.configuration.maxMessageBytes else {
+                throw .tooLarge("data is \(bytes.readableBytes) bytes, the limit is \(self.hub.configuration.maxMessageBytes)")
+            }
+            self.publish(topic: topic, data: bytes, key: key, id: id, encoding: encoding)
+        } catch {
+            self.fail(error, id: id, encoding: encoding)
+        }
+    }
+
+    private func hello(_ hello: JSONValue, _ object: JSONValue) throws(HubError) {
+        guard let device = hello.stringValue, !device.isEmpty, device.utf8.count <= 128 else {
+            throw .badRequest("hello must be the device id, a non-empty string of at most 128 bytes")
+        }
+        var topic: Topic? = nil
+        if let topicValue = object["topic"] {
+            guard let name = topicValue.stringValue else { throw .badRequest("topic must be a string") }
+            topic = try Topic(validating: name)
+        }
+        self.device = device
+        self.defaultTopic = topic ?? self.defaultTopic
+    }
+
+    private func publish(topic: Topic, data: ByteBuffer, key: String?, id: JSONValue?, encoding: Encoding) {
+        guard let eventLoop = self.context?.eventLoop else { return }
+        self.hub.publish(topic: topic, data: data, from: self.device, key: key) { [self] result in
+            switch result {
+            case .success(let ack):
+                guard let id else { return }
+                let line = JSONValue.object([("ok", id), ("seq", .int(ack.seq))]).serialized
+                eventLoop.execute { self.answer(line, encoding: encoding, flush: true) }
+            case .failure(let error):
+                eventLoop.execute { self.fail(error, id: id, encoding: encoding, flush: true) }
+            }
+        }
+    }
+
+    // MARK: - Answers
+
+    static func errorLine(_ error: HubError, id: JSONValue?) -> String {
+        var members: [(String, JSONValue)] = []
+        if let id { members.append(("id", id)) }
+        members.append(("error", error.json))
+        return JSONValue.object(members).serialized
+    }
+
+    private func fail(_ error: HubError, id: JSONValue?, encoding: Encoding, flush: Bool = false) {
+        ServerMetrics.shared.error(code: error.code, transport: "tcp")
+        self.answer(Self.errorLine(error, id: id), encoding: encoding, flush: flush)
+    }
+
+    private func answer(_ text: String, encoding: Encoding, flush: Bool = false) {
+        guard let context = self.context else { return }
+        let line = encoding == .base64 ? Data(text.utf8).base64EncodedString() + "\n" : text + "\n"
+        context.write(self.wrapOutboundOut(ByteBuffer(string: line)), promise: nil)
+        if flush { context.flush() }
+    }
+
+    /// Decodes standard or URL-safe base64, padding optional.
+    static func decodeBase64(_ line: ByteBuffer) -> ByteBuffer? {
+        var text = String(buffer: line).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        if text.count % 4 != 0 { text += String(repeating: "=", count: 4 - text.count % 4) }
+        guard let data = Data(base64Encoded: text) else { return nil }
+        guard let first = data.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
+        return ByteBuffer(bytes: data)
+    }
+}

@@ -1,0 +1,45 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import SwitchboardCore
+
+/// The raw TCP line listener, as a service: binds, logs the bound address,
+/// serves until graceful shutdown, then stops accepting.
+struct TCPLineServer: Service {
+    let address: HostPort
+    let hub: Hub
+    let registry: ConnectionRegistry
+    let maxLineBytes: Int
+    let eventLoopGroup: any EventLoopGroup
+    let logger: Logger
+    let onBound: @Sendable (Int) -> Void
+
+    func run() async throws {
+        let hub = self.hub
+        let registry = self.registry
+        let maxLineBytes = self.maxLineBytes
+        let logger = self.logger
+        let channel = try await ServerBootstrap(group: self.eventLoopGroup)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: maxLineBytes)))
+                    try channel.pipeline.syncOperations.addHandler(
+                        TCPLineConnection(hub: hub, registry: registry, maxLineBytes: maxLineBytes, logger: logger))
+                }
+            }
+            .bind(host: self.address.host, port: self.address.port)
+            .get()
+        let port = channel.localAddress?.port ?? self.address.port
+        self.logger.info("TCP line listener bound", metadata: ["address": "\(self.address.host):\(port)"])
+        self.onBound(port)
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.close(promise: nil)
+        }
+    }
+}

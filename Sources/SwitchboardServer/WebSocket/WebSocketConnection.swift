@@ -1,0 +1,219 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import SwitchboardCore
+
+/// One WebSocket connection, driven entirely on its event loop.
+///
+/// Inbound frames are parsed here; outbound messages come from the hub's
+/// fan-out through the connection's ``Session`` and are written as shared,
+/// pre-encoded frames. Marked `@unchecked Sendable` because its state is only
+/// touched on its event loop (acks from the committer hop there first).
+final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Sendable {
+    typealias InboundIn = WebSocketFrame
+
+    /// Close codes the hub sends (RFC 6455 §7.4).
+    enum CloseCode {
+        static let normal: UInt16 = 1000
+        static let goingAway: UInt16 = 1001
+        static let protocolError: UInt16 = 1002
+        static let unsupportedData: UInt16 = 1003
+        static let policyViolation: UInt16 = 1008
+        static let tooBig: UInt16 = 1009
+        static let tryAgainLater: UInt16 = 1013
+    }
+
+    let route: WebSocketRoute
+    let endpoints: WebSocketEndpoints
+    let writer: FrameWriter
+    let logger: Logger
+    var hub: Hub { self.endpoints.hub }
+    /// The device or client id, from `?device=` or `hello`; becomes `from` of what it publishes.
+    var device: String?
+    private(set) var session: Session?
+    private var eventLoop: (any EventLoop)?
+    private var channel: (any Channel)?
+    private var closing = false
+
+    init(route: WebSocketRoute, device: String?, endpoints: WebSocketEndpoints, writer: FrameWriter, logger: Logger) {
+        self.route = route
+        self.device = device
+        self.endpoints = endpoints
+        self.writer = writer
+        self.logger = logger
+    }
+
+    // MARK: - Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.eventLoop = context.eventLoop
+        self.channel = context.channel
+        self.session = Session(hub: self.hub, eventLoop: context.eventLoop, outlet: self)
+        let registered = self.endpoints.registry.add(ObjectIdentifier(self)) { [self] in
+            self.eventLoop?.execute { self.close(code: CloseCode.goingAway, reason: "the hub is shutting down") }
+        }
+        guard registered else {
+            self.sendError(id: nil, .limitExceeded("too many connections (limit \(self.endpoints.registry.maxConnections))"))
+            self.close(code: CloseCode.tryAgainLater, reason: "too many connections")
+            return
+        }
+        ServerMetrics.shared.webSocketConnected()
+        switch self.route {
+        case .full, .publish:
+            break
+        case .subscribe(let subscription):
+            var since: [Topic: Int64] = [:]
+            if let seq = subscription.since {
+                for (topic, _) in self.hub.topics(matching: subscription.pattern) { since[topic] = seq }
+                if subscription.pattern.isExact { since[Topic(trusted: subscription.pattern.text)] = seq }
+            }
+            self.session?.subscribe([subscription.pattern], since: since, last: subscription.last, policy: subscription.policy)
+        case .invalid(let error):
+            self.sendError(id: nil, error)
+            self.close(code: CloseCode.policyViolation, reason: error.code)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.finish()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.finish()
+    }
+
+    private func finish() {
+        guard let session = self.session else { return }
+        session.close()
+        self.session = nil
+        self.endpoints.registry.remove(ObjectIdentifier(self))
+        ServerMetrics.shared.webSocketDisconnected()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !self.closing else { return }
+        let frame = self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text:
+            self.received(text: frame.unmaskedData)
+        case .binary:
+            self.sendError(id: nil, .badJSON("binary frames are not accepted; send JSON as text frames"))
+        case .ping:
+            var payload = frame.unmaskedData
+            let pong = WebSocketFraming.frame(opcode: WebSocketFraming.pong, payload: payload.readSlice(length: min(payload.readableBytes, 125)) ?? ByteBuffer())
+            self.writer.write(pong, promise: nil)
+            self.writer.flush()
+        case .pong:
+            break
+        case .connectionClose:
+            var payload = frame.unmaskedData
+            let code = payload.readInteger(as: UInt16.self) ?? CloseCode.normal
+            self.close(code: code, reason: "")
+        default:
+            self.sendError(id: nil, .badRequest("unexpected frame opcode \(frame.opcode)"))
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? NIOWebSocketError {
+            switch error {
+            case .invalidFrameLength:
+                self.sendError(id: nil, .tooLarge("frame exceeds \(self.endpoints.maxFrameSize) bytes"))
+                self.close(code: CloseCode.tooBig, reason: "frame too large")
+            default:
+                self.close(code: CloseCode.protocolError, reason: "protocol error")
+            }
+        } else if let error = error as? NIOWebSocketFrameAggregator.Error {
+            self.sendError(id: nil, .tooLarge("fragmented message too large: \(error)"))
+            self.close(code: CloseCode.tooBig, reason: "message too large")
+        } else {
+            self.logger.debug("WebSocket error", metadata: ["error.type": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: - Inbound
+
+    private func received(text: ByteBuffer) {
+        switch self.route {
+        case .full:
+            self.handleOp(text)
+        case .publish(let topic):
+            do throws(HubError) {
+                try JSONParser.validate(text)
+            } catch {
+                self.sendError(id: nil, error)
+                return
+            }
+            self.publish(topic: topic, data: text, key: nil, id: nil)
+        case .subscribe, .invalid:
+            break
+        }
+    }
+
+    /// Publishes and, when `id` is given, answers `ok` with the seq after commit.
+    func publish(topic: Topic, data: ByteBuffer, key: String?, id: JSONValue?) {
+        let eventLoop = self.eventLoop!
+        self.hub.publish(topic: topic, data: data, from: self.device, key: key) { [self] result in
+            switch result {
+            case .success(let ack):
+                guard let id else { return }
+                eventLoop.execute { self.sendControl(Replies.ok(id: id, seq: ack.seq)) }
+            case .failure(let error):
+                eventLoop.execute { self.sendError(id: id, error) }
+            }
+        }
+    }
+
+    // MARK: - Outbound
+
+    func sendControl(_ text: String) {
+        guard !self.closing else { return }
+        self.session?.writeControl(WebSocketFraming.textFrame(ByteBuffer(string: text)))
+    }
+
+    func sendError(id: JSONValue?, _ error: HubError) {
+        ServerMetrics.shared.error(code: error.code, transport: "websocket")
+        self.sendControl(Replies.error(id: id, error))
+    }
+
+    /// Sends a close frame, then closes the connection once it is written.
+    func close(code: UInt16, reason: String) {
+        guard !self.closing, let channel = self.channel else { return }
+        self.closing = true
+        self.session?.flush()
+        self.finish()
+        let promise = channel.eventLoop.makePromise(of: Void.self)
+        self.writer.write(WebSocketFraming.closeFrame(code: code, reason: reason), promise: promise)
+        self.writer.flush()
+        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        // A peer that stops reading must not keep the connection open.
+        channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+    }
+
+    // MARK: - Outlet
+
+    func encode(_ message: Message) -> ByteBuffer {
+        switch self.route {
+        case .subscribe(let subscription): subscription.dataOnly ? message.frames.data : message.frames.envelope
+        default: message.frames.op
+        }
+    }
+
+    func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
+        WebSocketFraming.textFrame(ByteBuffer(string: Replies.gap(topic: topic, from: from, to: to)))
+    }
+
+    func write(_ bytes: ByteBuffer, promise: EventLoopPromise<Void>?) {
+        self.writer.write(bytes, promise: promise)
+    }
+
+    func flush() {
+        self.writer.flush()
+    }
+
+    func closeSlowConsumer(reason: String) {
+        self.close(code: CloseCode.tryAgainLater, reason: reason)
+    }
+}

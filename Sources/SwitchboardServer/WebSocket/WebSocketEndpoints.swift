@@ -1,0 +1,31 @@
+import Logging
+import NIOCore
+import NIOWebSocket
+import SwitchboardCore
+
+/// Everything a WebSocket connection needs, and the code that sets one up
+/// after the upgrade.
+struct WebSocketEndpoints: Sendable {
+    let hub: Hub
+    let registry: ConnectionRegistry
+    let limits: ServerLimits
+
+    /// Frames up to this size are read, so a too-large `data` gets a `too_large`
+    /// error and the connection stays open; larger ones close it (1009).
+    var maxFrameSize: Int { max(self.limits.maxFrameBytes, self.hub.configuration.maxMessageBytes + 4096) }
+
+    func install(on channel: any Channel, route: WebSocketRoute, common: WebSocketRoute.Common, logger: Logger) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
+        let writer = FrameWriter()
+        try pipeline.addHandler(writer, position: .before(encoder))
+        try pipeline.addHandler(
+            NIOWebSocketFrameAggregator(
+                minNonFinalFragmentSize: 0,
+                maxAccumulatedFrameCount: 1024,
+                maxAccumulatedFrameSize: self.maxFrameSize
+            ))
+        try pipeline.addHandler(
+            WebSocketConnection(route: route, device: common.device, endpoints: self, writer: writer, logger: logger))
+    }
+}

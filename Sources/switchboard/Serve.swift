@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+import SwitchboardServer
+
+/// `switchboard serve`: runs the hub until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the hub.",
+        discussion: """
+            Settings come from the config file (YAML), then SWITCHBOARD_* environment variables, \
+            then these flags; later wins. Keys: \(SwitchboardConfiguration.keys.map(\.key).joined(separator: ", ")).
+            """
+    )
+
+    @Option(help: "HTTP/WebSocket listen address HOST:PORT (port 0: any free port). Default 127.0.0.1:8080.")
+    var http: String?
+    @Option(help: "Raw TCP line listen address HOST:PORT, or 'off'. Default 127.0.0.1:7000.")
+    var tcp: String?
+    @Option(help: "Directory of the SQLite file. Default ./data.")
+    var data: String?
+    @Option(help: "YAML config file.")
+    var config: String?
+    @Option(help: "Default retention age (30d, 12h, forever). Default 30d.")
+    var retainAge: String?
+    @Option(help: "Default messages kept per topic (or unlimited). Default 1000000.")
+    var retainCount: String?
+    @Option(help: "Largest message data in bytes. Default 65536.")
+    var maxMessageBytes: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical. Default info.")
+    var logLevel: String?
+
+    func run() async throws {
+        var flags: [String: String] = [:]
+        flags["http"] = self.http
+        flags["tcp"] = self.tcp
+        flags["data"] = self.data
+        flags["retain_age"] = self.retainAge
+        flags["retain_count"] = self.retainCount
+        flags["max_message_bytes"] = self.maxMessageBytes
+        flags["log_level"] = self.logLevel
+        let environment = ProcessInfo.processInfo.environment
+        let configuration: SwitchboardConfiguration
+        do {
+            configuration = try SwitchboardConfiguration.load(
+                file: self.config ?? environment["SWITCHBOARD_CONFIG"], environment: environment, flags: flags)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let prometheus = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
+        let logger = Logger(label: "switchboard")
+        let app = try SwitchboardApp(configuration: configuration, logger: logger, prometheus: prometheus)
+        logger.info("Store opened", metadata: ["data": "\(configuration.dataDirectory)"])
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("Stopped")
+    }
+}
