@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOWebSocket
 
 /// One fan-out run at a fixed publish rate, on fresh connections: connect all
 /// subscribers and the publisher, publish the open-loop schedule, wait for late
@@ -169,10 +170,22 @@ struct FanoutRun {
         return results
     }
 
-    /// Closes the connections of a run, all at once, ignoring errors.
+    /// Closes the connections of a run the WebSocket way: a close frame, then the
+    /// server closes (our handlers close on its answer), so that a server sees a
+    /// normal closure rather than an error per connection. Forces after 2 s.
     private static func close(_ channels: [any Channel]) async {
-        let closing = channels.map { $0.close() }
-        for future in closing { try? await future.get() }
+        let deadline = NIODeadline.now() + .seconds(2)
+        var timers: [Scheduled<Void>] = []
+        for channel in channels {
+            var status = channel.allocator.buffer(capacity: 2)
+            status.writeInteger(UInt16(1000))  // normal closure
+            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: status), promise: nil)
+            timers.append(channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) })
+        }
+        for (channel, timer) in zip(channels, timers) {
+            try? await channel.closeFuture.get()
+            timer.cancel()
+        }
     }
 
     private static func sleep(until deadline: UInt64) async throws {

@@ -54,6 +54,7 @@ struct RateSearch {
 
         guard let best = passed else { return report }
         report.maxRate = best.targetRate
+        report.reachedCeiling = best.targetRate >= maxRate
         report.deliveredPerSecond = best.deliveredPerSecond
         report.best = best
         report.half = await step(best.targetRate / 2, "half")

@@ -4,6 +4,8 @@ struct SearchReport: Codable, Sendable {
     var size: Int
     /// The highest publish rate that passed (zero loss, p99 within the limit), if any.
     var maxRate: Double?
+    /// Whether `maxRate` is only the search's ceiling (`--max-rate`), not the server's limit.
+    var reachedCeiling = false
     /// Delivered msgs/s at `maxRate`: the headline figure.
     var deliveredPerSecond: Double?
     /// The run at `maxRate`.
@@ -18,7 +20,8 @@ struct SearchReport: Codable, Sendable {
         guard let best, let maxRate else {
             return ["search: no publish rate passed (\(subscribers) subscribers); last: \(steps.last?.line ?? "no run")"]
         }
-        var lines = ["max rate \(NumberFormat.rate(maxRate)) msg/s to \(subscribers) subscribers = \(NumberFormat.rate(best.deliveredPerSecond)) delivered msgs/s",
+        var lines = ["max rate \(NumberFormat.rate(maxRate)) msg/s to \(subscribers) subscribers = \(NumberFormat.rate(best.deliveredPerSecond)) delivered msgs/s"
+                     + (reachedCeiling ? " (the --max-rate ceiling; the server may do more)" : ""),
                      "  at max:  \(best.line)"]
         if let half { lines.append("  at half: \(half.line)") }
         return lines

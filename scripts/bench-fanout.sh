@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Fan-out comparison: 1 publisher → N subscribers over WebSocket, Switchboard
+# against the seed relay, same load generator, same machine. See docs/BENCHMARKS.md.
+#
+# For each N and each target it runs `switchboard-bench fanout --search` RUNS
+# times, each time against a freshly started server, with the server pinned to
+# CPU 0 and the load generator to CPU 1, and prints the medians as a markdown table.
+#
+# Environment:
+#   SWITCHBOARD_BIN  switchboard binary (default: .build/release/switchboard if it
+#                    exists; without one only the seed relay is measured)
+#   SEED_RELAY       seed relay script (default: /work/shared/baselines/seed_relay.py)
+#   BENCH_BIN        load generator binary (default: build it into .build-bench)
+#   TARGETS          servers to measure (default: seed-relay, plus switchboard when
+#                    there is a binary for it)
+#   SUBSCRIBERS      subscriber counts (default: "100 1000")
+#   RUNS             runs per target and count (default: 3)
+#   BENCH_ARGS       extra arguments for `fanout`, e.g. "--duration 5 --warmup 1"
+#   OUT              directory for the raw JSON and logs (default: .build-bench/results/<time>)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUBSCRIBERS=${SUBSCRIBERS:-"100 1000"}
+RUNS=${RUNS:-3}
+BENCH_ARGS=${BENCH_ARGS:-}
+SEED_RELAY=${SEED_RELAY:-/work/shared/baselines/seed_relay.py}
+OUT=${OUT:-.build-bench/results/$(date +%Y%m%d-%H%M%S)}
+SERVER_CPU=0
+CLIENT_CPU=1
+
+SWITCHBOARD_BIN=${SWITCHBOARD_BIN:-}
+if [[ -z $SWITCHBOARD_BIN && -x .build/release/switchboard ]]; then
+    SWITCHBOARD_BIN=.build/release/switchboard
+fi
+if [[ -n ${TARGETS:-} ]]; then
+    read -r -a targets <<<"$TARGETS"
+else
+    targets=(seed-relay)
+    [[ -n $SWITCHBOARD_BIN ]] && targets+=(switchboard)
+fi
+for target in "${targets[@]}"; do
+    case $target in
+    seed-relay) ;;
+    switchboard) [[ -x $SWITCHBOARD_BIN ]] || { echo "no switchboard binary: set SWITCHBOARD_BIN" >&2; exit 1; } ;;
+    *) echo "unknown target: $target" >&2; exit 1 ;;
+    esac
+done
+[[ -f $SEED_RELAY ]] || { echo "seed relay not found: $SEED_RELAY" >&2; exit 1; }
+
+if [[ -z ${BENCH_BIN:-} ]]; then
+    # Its own scratch path, so that it never waits for (or breaks) another build.
+    swift build --scratch-path .build-bench --product switchboard-bench -c release >&2
+    BENCH_BIN=.build-bench/release/switchboard-bench
+fi
+
+# 1000+ connections on each side need the file descriptors.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+mkdir -p "$OUT"
+
+server_pid=""
+data_dir=""
+stop_server() {
+    if [[ -n $server_pid ]]; then
+        kill "$server_pid" 2>/dev/null || true
+        # A server that ignores SIGTERM for 10 s is killed.
+        for _ in $(seq 50); do
+            kill -0 "$server_pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -9 "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+    if [[ -n $data_dir ]]; then rm -rf "$data_dir"; data_dir=""; fi
+}
+trap stop_server EXIT
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Waits up to 20 s for the server to accept TCP connections on its port.
+wait_for_port() {
+    for _ in $(seq 100); do
+        if ! kill -0 "$server_pid" 2>/dev/null; then return 1; fi
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+        sleep 0.2
+    done
+    return 1
+}
+
+# start_server TARGET PORT LOG: starts TARGET pinned to the server CPU.
+start_server() {
+    case $1 in
+    seed-relay)
+        taskset -c "$SERVER_CPU" python3 "$SEED_RELAY" "$2" --quiet >"$3" 2>&1 &
+        ;;
+    switchboard)
+        data_dir=$(mktemp -d)
+        taskset -c "$SERVER_CPU" "$SWITCHBOARD_BIN" serve --http "127.0.0.1:$2" --tcp 127.0.0.1:0 --data "$data_dir" >"$3" 2>&1 &
+        ;;
+    esac
+    server_pid=$!
+    wait_for_port "$2"
+}
+
+urls() { # TARGET PORT → "PUB_URL SUB_URL"
+    case $1 in
+    seed-relay) echo "ws://127.0.0.1:$2/ ws://127.0.0.1:$2/" ;;
+    switchboard) echo "ws://127.0.0.1:$2/ws/pub/bench/t ws://127.0.0.1:$2/ws/sub/bench/t?format=data" ;;
+    esac
+}
+
+echo "results: $OUT" >&2
+for n in $SUBSCRIBERS; do
+    for target in "${targets[@]}"; do
+        for run in $(seq "$RUNS"); do
+            name="$target-$n-$run"
+            port=$(free_port)
+            if ! start_server "$target" "$port" "$OUT/$name.server.log"; then
+                echo "$name: server did not start (see $OUT/$name.server.log)" >&2
+                echo '{"failed":"server did not start"}' >"$OUT/$name.json"
+                stop_server
+                continue
+            fi
+            read -r pub sub <<<"$(urls "$target" "$port")"
+            cmd=(taskset -c "$CLIENT_CPU" "$BENCH_BIN" fanout --pub-url "$pub" --sub-url "$sub"
+                --subscribers "$n" --search --json)
+            # shellcheck disable=SC2206 # BENCH_ARGS is a list of words on purpose
+            cmd+=($BENCH_ARGS)
+            echo "$name: ${cmd[*]}  (load average: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+            # The tool bounds every wait itself; the outer timeout is only a backstop.
+            timeout 3600 "${cmd[@]}" >"$OUT/$name.json" 2>"$OUT/$name.log" || true
+            tail -n 3 "$OUT/$name.log" | sed 's/^/    /' >&2
+            stop_server
+        done
+    done
+done
+
+python3 - "$OUT" "$RUNS" "$SUBSCRIBERS" "${targets[@]}" <<'EOF'
+import json, statistics, sys
+out, runs, counts, targets = sys.argv[1], int(sys.argv[2]), sys.argv[3].split(), sys.argv[4:]
+
+def load(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+def fmt(value, digits=0):
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}" if digits else f"{round(value):,}"
+
+rows, delivered = [], {}
+for n in counts:
+    for target in targets:
+        reports = [load(f"{out}/{target}-{n}-{run}.json") for run in range(1, runs + 1)]
+        passed = [r for r in reports if r.get("best")]
+        half = [r.get("half") or {} for r in passed]
+        d = median([r["deliveredPerSecond"] for r in passed])
+        delivered[(target, n)] = d
+        rows.append((target, n, len(passed), median([r["maxRate"] for r in passed]), d,
+                     median([h.get("p50Ms") for h in half]), median([h.get("p99Ms") for h in half]),
+                     median([h.get("p999Ms") for h in half])))
+
+print(f"\nMedians of {runs} runs; 1 publisher, 200-byte messages unless BENCH_ARGS says otherwise;"
+      " server on CPU 0, load generator on CPU 1. Delivered msgs/s at the highest publish rate"
+      " with zero loss and p99 ≤ 100 ms; latency of a run at half that rate.\n")
+print("| server | subscribers | runs passed | max publish rate (msg/s) | delivered msgs/s | p50 ms | p99 ms | p99.9 ms | vs seed relay |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for target, n, ok, rate, d, p50, p99, p999 in rows:
+    base = delivered.get(("seed-relay", n))
+    ratio = f"{d / base:.2f}×" if d and base else "—"
+    print(f"| {target} | {n} | {ok}/{runs} | {fmt(rate, 1) if rate and rate < 100 else fmt(rate)} | {fmt(d)} |"
+          f" {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(p999, 2)} | {ratio} |")
+EOF
