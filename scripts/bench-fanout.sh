@@ -17,6 +17,8 @@
 #   RUNS             runs per target and count (default: 3)
 #   BENCH_ARGS       extra arguments for `fanout`, e.g. "--duration 5 --warmup 1"
 #   OUT              directory for the raw JSON and logs (default: .build-bench/results/<time>)
+#   QUIET_WAIT       seconds to wait, before each run, for the machine to be idle
+#                    (other processes below 10 % CPU); 0 to skip (default: 600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,7 @@ RUNS=${RUNS:-3}
 BENCH_ARGS=${BENCH_ARGS:-}
 SEED_RELAY=${SEED_RELAY:-/work/shared/baselines/seed_relay.py}
 OUT=${OUT:-.build-bench/results/$(date +%Y%m%d-%H%M%S)}
+QUIET_WAIT=${QUIET_WAIT:-600}
 SERVER_CPU=0
 CLIENT_CPU=1
 
@@ -75,6 +78,33 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Percentage of both CPUs busy over the next 2 s.
+cpu_busy_percent() {
+    local _cpu u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 _rest
+    read -r _cpu u1 n1 s1 i1 w1 q1 sq1 st1 _rest </proc/stat
+    sleep 2
+    read -r _cpu u2 n2 s2 i2 w2 q2 sq2 st2 _rest </proc/stat
+    local total=$(((u2 + n2 + s2 + i2 + w2 + q2 + sq2 + st2) - (u1 + n1 + s1 + i1 + w1 + q1 + sq1 + st1)))
+    local idle=$(((i2 + w2) - (i1 + w1)))
+    echo $((100 * (total - idle) / (total > 0 ? total : 1)))
+}
+
+# On a shared machine a compiler running next to the benchmark moves the figures
+# by far more than the differences we look for: wait until it is done.
+wait_for_quiet() {
+    local deadline=$((SECONDS + QUIET_WAIT)) busy
+    while ((QUIET_WAIT > 0)); do
+        busy=$(cpu_busy_percent)
+        ((busy <= 10)) && return 0
+        if ((SECONDS >= deadline)); then
+            echo "    machine still ${busy}% busy after ${QUIET_WAIT}s; measuring anyway" >&2
+            return 0
+        fi
+        echo "    machine ${busy}% busy; waiting for it to be idle" >&2
+        sleep 8
+    done
+}
+
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
@@ -116,6 +146,7 @@ for n in $SUBSCRIBERS; do
     for target in "${targets[@]}"; do
         for run in $(seq "$RUNS"); do
             name="$target-$n-$run"
+            wait_for_quiet
             port=$(free_port)
             if ! start_server "$target" "$port" "$OUT/$name.server.log"; then
                 echo "$name: server did not start (see $OUT/$name.server.log)" >&2

@@ -35,7 +35,9 @@ final class SubscriberHandler: ChannelInboundHandler {
             // First complete the frame left over from the last read, copying only
             // the bytes it lacks, then take the rest of this read in place.
             while carry.readableBytes > 0 {
-                let missing = carry.withUnsafeReadableBytes { WebSocketFrameScanner.missingBytes($0) }
+                let missing = carry.withUnsafeReadableBytes {
+                    WebSocketFrameScanner.missingBytes($0, maxFrameSize: maxFrameSize)
+                }
                 if missing > 0 {
                     guard let more = buffer.readSlice(length: min(missing, buffer.readableBytes)), more.readableBytes > 0 else {
                         return

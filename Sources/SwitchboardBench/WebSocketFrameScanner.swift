@@ -49,9 +49,10 @@ enum WebSocketFrameScanner {
     }
 
     /// How many more bytes the frame at the start of `bytes` needs before `scan`
-    /// can take it (0: it is complete). Never more than the frame still lacks, so
-    /// topping a partial frame up by this much never takes bytes of the next one.
-    static func missingBytes(_ bytes: UnsafeRawBufferPointer) -> Int {
+    /// can take it (0: it is complete, or too large, which `scan` reports). Never
+    /// more than the frame still lacks, so topping a partial frame up by this much
+    /// never takes bytes of the next one.
+    static func missingBytes(_ bytes: UnsafeRawBufferPointer, maxFrameSize: Int) -> Int {
         guard bytes.count >= 2 else { return 2 - bytes.count }
         let length = Int(bytes[1] & 0x7F)
         let header = length == 126 ? 4 : length == 127 ? 10 : 2
@@ -61,10 +62,10 @@ enum WebSocketFrameScanner {
         if header == 10 {
             var wide: UInt64 = 0
             for k in 2..<10 { wide = wide << 8 | UInt64(bytes[k]) }
-            // An oversized length is rejected by `scan`; ask for no more than the header.
-            guard wide <= UInt64(Int32.max) else { return 0 }
+            guard wide <= UInt64(maxFrameSize) else { return 0 }
             payload = Int(wide)
         }
+        guard payload <= maxFrameSize else { return 0 }
         return max(0, header + payload - bytes.count)
     }
 }
