@@ -50,7 +50,7 @@ public final class Message: Sendable {
         self.envelope = envelope
 
         var op = ByteBuffer()
-        let opLength = bodyLength + 11
+        let opLength = bodyLength + 12  // {"op":"msg", is 12 bytes
         op.reserveCapacity(opLength + 10)
         WebSocketFraming.writeTextHeader(length: opLength, to: &op)
         op.writeStaticString("{\"op\":\"msg\",")

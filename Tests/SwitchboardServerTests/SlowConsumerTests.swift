@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+@testable import SwitchboardServer
+
+/// Required test 4: a subscriber that never reads is closed with 1013 and slows nobody;
+/// a `latest` subscriber that reads slowly gets the newest values and stays connected.
+@Suite struct SlowConsumerTests {
+    @Test func subscriberThatNeverReadsIsClosedAndOthersGetEverything() async throws {
+        try await TestHub.with(configure: { $0.hub.outbound.maxMessages = 64; $0.hub.outbound.maxBytes = 256 * 1024 }) { hub in
+            let stuck = try await hub.webSocket("/ws", receiveBuffer: 4096)
+            try await stuck.send(json: ["op": "sub", "id": 1, "topics": ["slow/t"]])
+            #expect(try await stuck.nextJSON()["op"] as? String == "ok")
+            try await stuck.stopReading()
+
+            let healthy = try await hub.webSocket("/ws")
+            try await healthy.send(json: ["op": "sub", "id": 1, "topics": ["slow/t"]])
+            #expect(try await healthy.nextJSON()["op"] as? String == "ok")
+            let latest = try await hub.webSocket("/ws", receiveBuffer: 4096)
+            try await latest.send(json: ["op": "sub", "id": 1, "topics": ["slow/t"], "policy": "latest"])
+            #expect(try await latest.nextJSON()["op"] as? String == "ok")
+            try await latest.stopReading()
+
+            let count = 3000
+            let padding = String(repeating: "x", count: 2000)
+            let publisher = try await hub.webSocket("/ws")
+            for index in 1...count {
+                try await publisher.send(json: ["op": "pub", "id": index, "topic": "slow/t", "data": ["i": index, "pad": padding]])
+            }
+            var acks = 0
+            while acks < count {
+                #expect(try await publisher.nextJSON()["op"] as? String == "ok")
+                acks += 1
+            }
+
+            var received: [Int] = []
+            while received.count < count { received.append(try await healthy.nextJSON()["seq"] as! Int) }
+            #expect(received == Array(1...count), "the reading subscriber got everything, in order")
+
+            // The stuck client finally reads: what was in its socket, then a close frame with 1013.
+            try await stuck.resumeReading()
+            var closeCode: UInt16?
+            while closeCode == nil {
+                if case .close(let code, let reason) = try await stuck.next() {
+                    closeCode = code
+                    #expect(reason.contains("slow consumer"))
+                }
+            }
+            #expect(closeCode == 1013)
+
+            // The latest subscriber reads slowly, then catches up with the newest value, and is still connected.
+            try await latest.resumeReading()
+            var lastSeq = 0
+            while lastSeq < count {
+                let frame = try await latest.nextJSON()
+                if let seq = frame["seq"] as? Int {
+                    #expect(seq > lastSeq, "in order, possibly skipping")
+                    lastSeq = seq
+                    try await Task.sleep(for: .microseconds(200))
+                }
+            }
+            try await latest.send(json: ["op": "call", "id": "t", "method": "time"])
+            var answer: [String: Any] = [:]
+            repeat { answer = try await latest.nextJSON() } while answer["op"] as? String == "msg"
+            #expect(answer["op"] as? String == "result", "the latest subscriber stays connected")
+        }
+    }
+}

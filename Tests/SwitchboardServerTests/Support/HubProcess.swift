@@ -1,0 +1,69 @@
+import Foundation
+
+/// The real `switchboard` binary, started on free ports (port 0) in a data directory.
+struct HubProcess {
+    let process: Process
+    let httpPort: Int
+    let tcpPort: Int
+
+    /// Where `swift build` put the binary: `SWITCHBOARD_BIN`, or next to the test bundle.
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"] { return path }
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory, bundleDirectory.deletingLastPathComponent()] {
+            let path = candidate.appendingPathComponent("switchboard").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/switchboard").path
+    }
+
+    struct StartFailed: Error, CustomStringConvertible { let description: String }
+
+    static func start(dataDirectory: String, arguments: [String] = []) throws -> HubProcess {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data", dataDirectory] + arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // The hub logs one line per listener with the address it bound.
+        var http: Int?
+        var tcp: Int?
+        var log = ""
+        let deadline = Date().addingTimeInterval(20)
+        let handle = errors.fileHandleForReading
+        while (http == nil || tcp == nil) && Date() < deadline {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            log += String(decoding: chunk, as: UTF8.self)
+            for line in log.split(separator: "\n") {
+                guard let range = line.range(of: "address=127.0.0.1:") else { continue }
+                let port = Int(line[range.upperBound...].prefix { $0.isNumber })
+                if line.contains("HTTP/WebSocket listener bound") { http = port }
+                if line.contains("TCP line listener bound") { tcp = port }
+            }
+        }
+        guard let http, let tcp else {
+            process.terminate()
+            throw StartFailed(description: "hub did not report its listeners:\n\(log)")
+        }
+        // Keep draining the log so the hub never blocks on a full pipe.
+        Thread.detachNewThread {
+            while !handle.availableData.isEmpty {}
+        }
+        return HubProcess(process: process, httpPort: http, tcpPort: tcp)
+    }
+
+    func kill9() {
+        kill(self.process.processIdentifier, SIGKILL)
+        self.process.waitUntilExit()
+    }
+
+    func terminate() {
+        self.process.terminate()
+        self.process.waitUntilExit()
+    }
+}
