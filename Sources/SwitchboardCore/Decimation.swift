@@ -2,27 +2,31 @@
 /// keeping every bucket's minimum and maximum — what a chart of a week of
 /// data needs: the spikes survive, the flat stretches thin out.
 ///
-/// The time range is cut into `points / 2` equal buckets; in each, for each
-/// numeric field, the messages holding the field's minimum and maximum are
-/// kept. A message whose `data` is a number is the field `""`; an object
+/// The time range is cut into `points / (2 × fields)` equal buckets; in
+/// each, for each numeric field, the messages holding the field's minimum and
+/// maximum are kept. A message whose `data` is a number is the field `""`; an object
 /// contributes each numeric top-level member. Messages with no numeric field
 /// are dropped when decimating.
 public enum Decimation {
     public static func decimate(_ messages: [Message], points: Int) -> [Message] {
         guard points > 0 else { return [] }
         let fields = messages.map(numericFields)
-        let fieldNames = Set(fields.flatMap { $0.keys })
+        let fieldNames = Set(fields.flatMap { $0.keys }).sorted()
         let perField = fieldNames.map { name in fields.reduce(0) { $0 + ($1[name] == nil ? 0 : 1) } }
         if perField.allSatisfy({ $0 <= points }) { return messages }
-        guard let firstTs = messages.first?.ts, let lastTs = messages.last?.ts else { return messages }
-        let buckets = max(1, points / 2)
-        let span = max(1, lastTs - firstTs + 1)
+        // Min and max ts, not first and last: a clock stepping back must not break the bucketing.
+        guard let minTs = messages.map(\.ts).min(), let maxTs = messages.map(\.ts).max() else { return messages }
+        // Each bucket keeps at most 2 messages per field, and a kept message carries every field:
+        // so buckets × 2 × fields ≤ points keeps every field within `points`.
+        let buckets = max(1, points / (2 * max(1, fieldNames.count)))
+        let span = maxTs - minTs + 1
         var keep = Set<Int>()
+        var globalExtremes: [Int] = []
         for name in fieldNames {
             var extremes: [Int: (min: (Int, Double), max: (Int, Double))] = [:]
             for (index, message) in messages.enumerated() {
                 guard let value = fields[index][name] else { continue }
-                let bucket = Int((message.ts - firstTs) * Int64(buckets) / span)
+                let bucket = Int((message.ts - minTs) * Int64(buckets) / span)
                 if let current = extremes[bucket] {
                     extremes[bucket] = (
                         value < current.min.1 ? (index, value) : current.min,
@@ -36,6 +40,13 @@ public enum Decimation {
                 keep.insert(extreme.min.0)
                 keep.insert(extreme.max.0)
             }
+            let all = extremes.values
+            if let low = all.min(by: { $0.min.1 < $1.min.1 }) { globalExtremes.append(low.min.0) }
+            if let high = all.max(by: { $0.max.1 < $1.max.1 }) { globalExtremes.append(high.max.0) }
+        }
+        if keep.count > points {
+            // Fewer points than fields × 2: keep the global extremes that fit.
+            keep = Set(globalExtremes.prefix(points))
         }
         return keep.sorted().map { messages[$0] }
     }

@@ -62,6 +62,7 @@ public struct JSONParser {
             var raw: [String: ByteBuffer] = [:]
             try parser.parseMembers(depth: 0) { key, parser throws(HubError) in
                 if rawKeys.contains(key) {
+                    parser.skipWhitespace()
                     let start = parser.index
                     try parser.skipValue(depth: 1)
                     raw[key] = buffer.getSlice(at: buffer.readerIndex + start, length: parser.index - start)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 import NIOCore
 import Testing
 
@@ -78,7 +79,8 @@ import Testing
         try await TestHub.with(configure: { $0.limits.maxLineBytes = 1024 }) { hub in
             let client = try await TestTCPClient(port: hub.tcpPort)
             var garbage = ByteBuffer()
-            garbage.writeBytes((0..<200).map { UInt8(($0 * 37 + 11) % 256) }.filter { $0 != 10 })
+            let bytes: [UInt8] = (0..<200).map { (index: Int) -> UInt8 in UInt8((index * 37 + 11) % 256) }
+            garbage.writeBytes(bytes.filter { $0 != 10 })
             garbage.writeString("\n")
             try await client.sendRaw(garbage)
             #expect(Self.error(try await client.nextJSON()) == "bad_json")

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 import Testing
 
 /// Required test 3: acknowledged messages survive `kill -9`; the next seq follows the highest.

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardCore
 import Testing
 
 @testable import SwitchboardServer
@@ -7,7 +8,7 @@ import Testing
 /// a `latest` subscriber that reads slowly gets the newest values and stays connected.
 @Suite struct SlowConsumerTests {
     @Test func subscriberThatNeverReadsIsClosedAndOthersGetEverything() async throws {
-        try await TestHub.with(configure: { $0.hub.outbound.maxMessages = 64; $0.hub.outbound.maxBytes = 256 * 1024 }) { hub in
+        try await TestHub.with(configure: { $0.hub.outbound.maxMessages = 1000; $0.hub.outbound.maxBytes = 2 * 1024 * 1024 }) { hub in
             let stuck = try await hub.webSocket("/ws", receiveBuffer: 4096)
             try await stuck.send(json: ["op": "sub", "id": 1, "topics": ["slow/t"]])
             #expect(try await stuck.nextJSON()["op"] as? String == "ok")
@@ -21,7 +22,8 @@ import Testing
             #expect(try await latest.nextJSON()["op"] as? String == "ok")
             try await latest.stopReading()
 
-            let count = 3000
+            // 12 MB for the stuck client: more than its socket buffers and the 2 MiB queue together.
+            let count = 6000
             let padding = String(repeating: "x", count: 2000)
             let publisher = try await hub.webSocket("/ws")
             for index in 1...count {
@@ -33,10 +35,6 @@ import Testing
                 acks += 1
             }
 
-            var received: [Int] = []
-            while received.count < count { received.append(try await healthy.nextJSON()["seq"] as! Int) }
-            #expect(received == Array(1...count), "the reading subscriber got everything, in order")
-
             // The stuck client finally reads: what was in its socket, then a close frame with 1013.
             try await stuck.resumeReading()
             var closeCode: UInt16?
@@ -47,6 +45,10 @@ import Testing
                 }
             }
             #expect(closeCode == 1013)
+
+            var received: [Int] = []
+            while received.count < count { received.append(try await healthy.nextJSON()["seq"] as! Int) }
+            #expect(received == Array(1...count), "the reading subscriber got everything, in order")
 
             // The latest subscriber reads slowly, then catches up with the newest value, and is still connected.
             try await latest.resumeReading()

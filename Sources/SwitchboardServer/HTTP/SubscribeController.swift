@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
+import ServiceLifecycle
 import SwitchboardCore
 
 /// `GET /api/v1/subscribe?topics=a/%23,b&since=a/x:41,b:7&last=N&policy=latest`:
@@ -71,14 +72,19 @@ struct SubscribeController {
                 }
                 // A comment first, so clients and proxies see the stream open at once.
                 try await writer.write(ByteBuffer(string: ": switchboard stream\n\n"))
-                for await item in stream {
-                    do {
-                        try await writer.write(item.bytes)
-                        item.promise?.succeed()
-                    } catch {
-                        item.promise?.fail(error)
-                        throw error
+                // A hub shutting down ends the stream; EventSource clients reconnect with Last-Event-ID.
+                try await withGracefulShutdownHandler {
+                    for await item in stream {
+                        do {
+                            try await writer.write(item.bytes)
+                            item.promise?.succeed()
+                        } catch {
+                            item.promise?.fail(error)
+                            throw error
+                        }
                     }
+                } onGracefulShutdown: {
+                    continuation.finish()
                 }
                 try await writer.finish(nil)
             }

@@ -112,8 +112,13 @@ struct TopicsController {
             return self.streamExport(topic: topic, query: query, format: format)
         }
         let limit = query.limit ?? Self.defaultLimit
-        let messages = try self.read(topic, query, after: query.after, limit: limit)
-        let nextAfter = messages.count == limit ? messages.last?.seq : nil
+        // One more than asked tells whether another page exists, so `next_after` is null exactly at the end.
+        var messages = try self.read(topic, query, after: query.after, limit: limit + 1)
+        var nextAfter: Int64? = nil
+        if messages.count > limit {
+            messages.removeLast(messages.count - limit)
+            nextAfter = messages.last?.seq
+        }
         return self.render(messages, format: format, nextAfter: nextAfter)
     }
 

@@ -65,8 +65,11 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .tooLong:
-            self.fail(.tooLarge("line longer than \(self.maxLineBytes) bytes; closing"), id: nil, encoding: .json)
-            context.close(promise: nil)
+            // The error line must reach the peer before the connection closes.
+            ServerMetrics.shared.error(code: "too_large", transport: "tcp")
+            let line = Self.errorLine(.tooLarge("line longer than \(self.maxLineBytes) bytes; closing"), id: nil) + "\n"
+            let channel = context.channel
+            context.writeAndFlush(self.wrapOutboundOut(ByteBuffer(string: line))).whenComplete { _ in channel.close(promise: nil) }
         case .line(let line):
             self.received(line)
         }

@@ -23,6 +23,9 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         static let tryAgainLater: UInt16 = 1013
     }
 
+    /// How long a closing connection may take to take its close frame.
+    static let closeGrace = TimeAmount.seconds(10)
+
     let route: WebSocketRoute
     let endpoints: WebSocketEndpoints
     let writer: FrameWriter
@@ -188,8 +191,9 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         self.writer.write(WebSocketFraming.closeFrame(code: code, reason: reason), promise: promise)
         self.writer.flush()
         promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        // A peer that stops reading must not keep the connection open.
-        channel.eventLoop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+        // A peer that stops reading must not keep the connection open: the close frame
+        // waits behind what is queued, and after this grace the connection is dropped.
+        channel.eventLoop.scheduleTask(in: Self.closeGrace) { channel.close(promise: nil) }
     }
 
     // MARK: - Outlet

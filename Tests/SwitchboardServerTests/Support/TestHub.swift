@@ -27,7 +27,7 @@ struct TestHub {
         configuration.dataDirectory = directory
         configure(&configuration)
         var logger = Logger(label: "test-hub")
-        logger.logLevel = .warning
+        logger.logLevel = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
         let app = try SwitchboardApp(configuration: configuration, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: app)], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in

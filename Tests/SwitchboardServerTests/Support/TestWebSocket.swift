@@ -27,11 +27,6 @@ final class TestWebSocket: Sendable {
         init(_ iterator: AsyncStream<Frame>.AsyncIterator) { self.iterator = iterator }
     }
 
-    private enum UpgradeResult: Sendable {
-        case websocket(any Channel)
-        case notUpgraded
-    }
-
     private final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = WebSocketFrame
         let continuation: AsyncStream<Frame>.Continuation
@@ -81,6 +76,53 @@ final class TestWebSocket: Sendable {
         self.iterator = IteratorBox(frames.makeAsyncIterator())
     }
 
+    /// Reads the HTTP upgrade answer itself, then installs the WebSocket codec and
+    /// passes on whatever followed the answer in the same read (frames often do).
+    private final class Handshake: ChannelInboundHandler, RemovableChannelHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let continuation: AsyncStream<Frame>.Continuation
+        let upgraded: EventLoopPromise<Void>
+        var received = ByteBuffer()
+
+        init(_ continuation: AsyncStream<Frame>.Continuation, upgraded: EventLoopPromise<Void>) {
+            self.continuation = continuation
+            self.upgraded = upgraded
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            var bytes = Self.unwrapInboundIn(data)
+            self.received.writeBuffer(&bytes)
+            let text = String(buffer: self.received)
+            guard let end = text.range(of: "\r\n\r\n") else { return }
+            let headLength = text.utf8.distance(from: text.startIndex, to: end.upperBound)
+            guard text.hasPrefix("HTTP/1.1 101") else {
+                self.upgraded.fail(TimedOut(description: "upgrade refused: \(text.prefix(200))"))
+                context.close(promise: nil)
+                return
+            }
+            self.received.moveReaderIndex(forwardBy: headLength)
+            let rest = self.received
+            do {
+                try context.pipeline.syncOperations.addHandlers([
+                    WebSocketFrameEncoder(),
+                    ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 24)),
+                    Collector(self.continuation),
+                ])
+            } catch {
+                self.upgraded.fail(error)
+                return
+            }
+            self.upgraded.succeed()
+            if rest.readableBytes > 0 { context.fireChannelRead(NIOAny(rest)) }
+            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            self.upgraded.fail(Closed())
+            self.continuation.finish()
+        }
+    }
+
     /// Connects to `ws://127.0.0.1:<port><path>`; `receiveBuffer` shrinks SO_RCVBUF (for slow-client tests).
     static func connect(port: Int, path: String, receiveBuffer: Int? = nil) async throws -> TestWebSocket {
         let (stream, continuation) = AsyncStream.makeStream(of: Frame.self)
@@ -88,26 +130,14 @@ final class TestWebSocket: Sendable {
         if let receiveBuffer {
             bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer))
         }
-        let upgradeResult: EventLoopFuture<UpgradeResult> = try await bootstrap.connect(host: "127.0.0.1", port: port) { channel in
-            channel.eventLoop.makeCompletedFuture {
-                let upgrader = NIOTypedWebSocketClientUpgrader<UpgradeResult>(maxFrameSize: 1 << 24) { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(Collector(continuation))
-                        return UpgradeResult.websocket(channel)
-                    }
-                }
-                var headers = HTTPHeaders()
-                headers.add(name: "Host", value: "127.0.0.1:\(port)")
-                headers.add(name: "Content-Length", value: "0")
-                let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
-                let configuration = NIOTypedHTTPClientUpgradeConfiguration(
-                    upgradeRequestHead: head, upgraders: [upgrader],
-                    notUpgradingCompletionHandler: { channel in channel.eventLoop.makeCompletedFuture { UpgradeResult.notUpgraded } })
-                return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                    configuration: .init(upgradeConfiguration: configuration))
-            }
-        }
-        guard case .websocket(let channel) = try await upgradeResult.get() else { throw Closed() }
+        let channel = try await bootstrap.connect(host: "127.0.0.1", port: port).get()
+        let upgraded = channel.eventLoop.makePromise(of: Void.self)
+        try await channel.pipeline.addHandler(Handshake(continuation, upgraded: upgraded)).get()
+        let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        try await channel.writeAndFlush(ByteBuffer(string: request))
+        try await upgraded.futureResult.get()
         return TestWebSocket(channel: channel, frames: stream)
     }
 

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+
+import SwitchboardCore
+@testable import SwitchboardServer
+
+@Suite struct LifecycleTests {
+    @Test func gracefulShutdownClosesWebSocketsWith1001AndKeepsAcknowledgedMessages() async throws {
+        let directory = TestFiles.temporaryDirectory()
+        var client: TestWebSocket?
+        try await TestHub.with(dataDirectory: directory) { hub in
+            let subscriber = try await hub.webSocket("/ws/sub/life/t")
+            client = subscriber
+            let publisher = try await hub.webSocket("/ws")
+            for index in 1...100 {
+                try await publisher.send(json: ["op": "pub", "id": index, "topic": "life/t", "data": index])
+            }
+            for _ in 1...100 { _ = try await publisher.nextJSON() }
+        }
+        var code: UInt16?
+        while code == nil, let frame = try? await client?.next(timeout: .seconds(5)) {
+            if case .close(let closeCode, _) = frame { code = closeCode }
+        }
+        #expect(code == 1001)
+        try await TestHub.with(dataDirectory: directory) { hub in
+            let topics = try await TestHTTP.get("\(hub.http)/api/v1/topics")
+            let entry = (topics.json["topics"] as! [[String: Any]]).first { $0["topic"] as? String == "life/t" }
+            #expect(entry?["last_seq"] as? Int == 100)
+        }
+    }
+
+    @Test func configurationPrecedenceIsFileThenEnvironmentThenFlags() throws {
+        let file = TestFiles.temporaryDirectory() + "/switchboard.yaml"
+        try """
+            http: 127.0.0.1:9001
+            tcp: 127.0.0.1:9002
+            data: /tmp/from-file
+            max_message_bytes: 1000
+            retain_age: 7d
+            retention:
+              - pattern: race/#
+                age: forever
+              - pattern: lab/+/raw
+                count: 10
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let configuration = try SwitchboardConfiguration.load(
+            file: file,
+            environment: ["SWITCHBOARD_HTTP": "127.0.0.1:9101", "SWITCHBOARD_DATA": "/tmp/from-env", "SWITCHBOARD_TCP": "off"],
+            flags: ["data": "/tmp/from-flag"]
+        )
+        #expect(configuration.http == HostPort(host: "127.0.0.1", port: 9101), "environment beats file")
+        #expect(configuration.tcp == nil)
+        #expect(configuration.dataDirectory == "/tmp/from-flag", "flag beats environment")
+        #expect(configuration.hub.maxMessageBytes == 1000)
+        #expect(configuration.hub.retainAgeMs == Int64(7 * 86_400_000))
+        #expect(configuration.hub.retention.count == 2)
+        #expect(configuration.hub.retention[0].maxAgeMs == nil)
+        #expect(configuration.hub.retention[0].maxCount == 1_000_000, "an omitted field falls back to the default")
+        #expect(configuration.hub.retention[1].maxCount == 10)
+        #expect(configuration.hub.retention[1].maxAgeMs == Int64(7 * 86_400_000))
+
+        #expect(throws: ConfigurationError.self) {
+            try SwitchboardConfiguration.load(file: nil, environment: [:], flags: ["retain_age": "soon"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try SwitchboardConfiguration.load(file: nil, environment: ["SWITCHBOARD_HTTP": "nowhere"], flags: [:])
+        }
+    }
+}
