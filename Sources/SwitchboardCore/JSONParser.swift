@@ -268,19 +268,7 @@ extension JSONParser {
                     case UInt8(ascii: "r"): utf8.append(0x0D)
                     case UInt8(ascii: "t"): utf8.append(0x09)
                     case UInt8(ascii: "u"):
-                        var code = try self.readHex4()
-                        if (0xD800..<0xDC00).contains(code) {
-                            // A high surrogate must be followed by a low one.
-                            guard self.index + 1 < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\\"),
-                                self.bytes[self.index + 1] == UInt8(ascii: "u")
-                            else { throw self.error("unpaired surrogate in string") }
-                            self.index += 2
-                            let low = try self.readHex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw self.error("unpaired surrogate in string") }
-                            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                        } else if (0xDC00..<0xE000).contains(code) {
-                            throw self.error("unpaired surrogate in string")
-                        }
+                        let code = try self.readUnicodeEscape()
                         flush()
                         scalars.append(Unicode.Scalar(code)!)
                     default: throw self.error("invalid escape in string")
@@ -292,6 +280,22 @@ extension JSONParser {
                 }
             }
             throw self.error("unterminated string")
+        }
+
+        /// Reads the hex digits after `\u` (and a following `\uXXXX` low surrogate when needed);
+        /// returns the scalar value.
+        mutating func readUnicodeEscape() throws(HubError) -> UInt32 {
+            let code = try self.readHex4()
+            if (0xDC00..<0xE000).contains(code) { throw self.error("unpaired surrogate in string") }
+            guard (0xD800..<0xDC00).contains(code) else { return code }
+            // A high surrogate must be followed by a low one.
+            guard self.index + 1 < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\\"),
+                self.bytes[self.index + 1] == UInt8(ascii: "u")
+            else { throw self.error("unpaired surrogate in string") }
+            self.index += 2
+            let low = try self.readHex4()
+            guard (0xDC00..<0xE000).contains(low) else { throw self.error("unpaired surrogate in string") }
+            return 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
         }
 
         mutating func readHex4() throws(HubError) -> UInt32 {
@@ -359,17 +363,7 @@ extension JSONParser {
                 UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
                 return
             case UInt8(ascii: "u"):
-                let code = try self.readHex4()
-                if (0xD800..<0xDC00).contains(code) {
-                    guard self.index + 1 < self.bytes.count, self.bytes[self.index] == UInt8(ascii: "\\"),
-                        self.bytes[self.index + 1] == UInt8(ascii: "u")
-                    else { throw self.error("unpaired surrogate in string") }
-                    self.index += 2
-                    let low = try self.readHex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw self.error("unpaired surrogate in string") }
-                } else if (0xDC00..<0xE000).contains(code) {
-                    throw self.error("unpaired surrogate in string")
-                }
+                _ = try self.readUnicodeEscape()
             default: throw self.error("invalid escape in string")
             }
         }

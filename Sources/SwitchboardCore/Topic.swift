@@ -43,6 +43,9 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
             defer { index += 1 }
             if byte == UInt8(ascii: "/") {
                 guard segmentLength > 0 else { throw .badTopic("\(what) '\(name)' has an empty segment") }
+                if segments == 0 && segmentLength == 1 && bytes.first == UInt8(ascii: "$") {
+                    throw .badTopic("'$' must be followed by a name, as in '$sys': '\(name)'")
+                }
                 segments += 1
                 segmentStart = true
                 segmentLength = 0
@@ -75,6 +78,9 @@ public struct Topic: Hashable, Sendable, CustomStringConvertible {
             segmentLength += 1
         }
         guard segmentLength > 0 else { throw .badTopic("\(what) '\(name)' has an empty segment") }
+        if segments == 0 && segmentLength == 1 && bytes.first == UInt8(ascii: "$") {
+            throw .badTopic("'$' must be followed by a name, as in '$sys': '\(name)'")
+        }
         segments += 1
         guard segments <= maxSegments else { throw .badTopic("\(what) has \(segments) segments, the limit is \(maxSegments)") }
     }

@@ -37,4 +37,26 @@ import Testing
         let next = try await TestHTTP.post("http://127.0.0.1:\(hub.httpPort)/api/v1/publish/crash/t", "0")
         #expect(next.json["seq"] as? Int == count + 1, "the next seq follows the highest")
     }
+
+    @Test func sigtermClosesConnectionsWith1001AndExitsCleanly() async throws {
+        let directory = TestFiles.temporaryDirectory()
+        let hub = try HubProcess.start(dataDirectory: directory)
+        let subscriber = try await TestWebSocket.connect(port: hub.httpPort, path: "/ws/sub/term/t")
+        let published = try await TestHTTP.post("http://127.0.0.1:\(hub.httpPort)/api/v1/publish/term/t", "1")
+        #expect(published.json["seq"] as? Int == 1)
+        _ = try await subscriber.next()
+        kill(hub.process.processIdentifier, SIGTERM)
+        var code: UInt16?
+        while code == nil, let frame = try? await subscriber.next() {
+            if case .close(let closeCode, _) = frame { code = closeCode }
+        }
+        #expect(code == 1001, "connections are closed with 1001 (going away)")
+        hub.process.waitUntilExit()
+        #expect(hub.process.terminationStatus == 0)
+
+        let restarted = try HubProcess.start(dataDirectory: directory)
+        defer { restarted.terminate() }
+        let next = try await TestHTTP.post("http://127.0.0.1:\(restarted.httpPort)/api/v1/publish/term/t", "2")
+        #expect(next.json["seq"] as? Int == 2)
+    }
 }

@@ -27,6 +27,9 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     static let closeGrace = TimeAmount.seconds(10)
 
     let route: WebSocketRoute
+    /// Which of a message's pre-encoded frames this connection sends, decided once.
+    private let frameKind: FrameKind
+    private enum FrameKind { case op, envelope, data }
     let endpoints: WebSocketEndpoints
     let writer: FrameWriter
     let logger: Logger
@@ -40,6 +43,11 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
 
     init(route: WebSocketRoute, device: String?, endpoints: WebSocketEndpoints, writer: FrameWriter, logger: Logger) {
         self.route = route
+        if case .subscribe(let subscription) = route {
+            self.frameKind = subscription.dataOnly ? .data : .envelope
+        } else {
+            self.frameKind = .op
+        }
         self.device = device
         self.endpoints = endpoints
         self.writer = writer
@@ -199,9 +207,10 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     // MARK: - Outlet
 
     func encode(_ message: Message) -> ByteBuffer {
-        switch self.route {
-        case .subscribe(let subscription): subscription.dataOnly ? message.frames.data : message.frames.envelope
-        default: message.frames.op
+        switch self.frameKind {
+        case .op: message.frames.op
+        case .envelope: message.frames.envelope
+        case .data: message.frames.data
         }
     }
 

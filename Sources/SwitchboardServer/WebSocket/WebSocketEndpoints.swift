@@ -16,6 +16,8 @@ struct WebSocketEndpoints: Sendable {
 
     func install(on channel: any Channel, route: WebSocketRoute, common: WebSocketRoute.Common, logger: Logger) throws {
         let pipeline = channel.pipeline.syncOperations
+        // Frames are already coalesced per batch; Nagle would only add delay (and stall on delayed ACKs).
+        try channel.syncOptions?.setOption(.socketOption(.tcp_nodelay), value: 1)
         let encoder = try pipeline.handler(type: WebSocketFrameEncoder.self)
         let writer = FrameWriter()
         try pipeline.addHandler(writer, position: .before(encoder))
