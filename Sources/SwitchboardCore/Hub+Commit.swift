@@ -93,32 +93,27 @@ extension Hub {
         for publish in publishes { publish.completion(.failure(failure)) }
     }
 
-    /// Hands committed messages to their subscribers: one task per event loop,
-    /// each subscriber gets its messages per topic and then one flush.
+    /// Hands committed messages to their subscribers: one task per event loop;
+    /// each subscriber gets each topic's run (frames concatenated once for all) and then one flush.
     func fanOut(_ messages: [Message]) {
         guard !messages.isEmpty else { return }
-        // Runs of one topic keep per-topic order and let every subscriber share one array.
-        var runs: [(topic: Topic, lossless: [Delivery], latest: [Delivery])] = []
-        var runIndex: [String: Int] = [:]
+        var byTopic: [String: [Message]] = [:]
+        var order: [Topic] = []
         for message in messages {
-            if let index = runIndex[message.topic.name] {
-                runs[index].lossless.append(Delivery(message: message, lossless: true))
-                runs[index].latest.append(Delivery(message: message, lossless: false))
-            } else {
-                runIndex[message.topic.name] = runs.count
-                runs.append((message.topic, [Delivery(message: message, lossless: true)], [Delivery(message: message, lossless: false)]))
-            }
+            if byTopic[message.topic.name] == nil { order.append(message.topic) }
+            byTopic[message.topic.name, default: []].append(message)
         }
-        var work: [ObjectIdentifier: (loop: any EventLoop, items: [(SubscriptionIndex.Target, [Delivery])])] = [:]
+        var work: [ObjectIdentifier: (loop: any EventLoop, items: [(SubscriptionIndex.Target, MessageRun)])] = [:]
         var deliveries = 0
-        for run in runs {
-            for group in self.index.targets(for: run.topic) {
+        for topic in order {
+            let groups = self.index.targets(for: topic)
+            guard !groups.isEmpty else { continue }
+            let run = MessageRun(topic: topic, messages: byTopic[topic.name]!)
+            for group in groups {
                 let id = ObjectIdentifier(group.eventLoop)
                 var entry = work.removeValue(forKey: id) ?? (group.eventLoop, [])
-                for target in group.targets {
-                    entry.items.append((target, target.lossless ? run.lossless : run.latest))
-                }
-                deliveries += group.targets.count * run.lossless.count
+                for target in group.targets { entry.items.append((target, run)) }
+                deliveries += group.targets.count * run.messages.count
                 work[id] = entry
             }
         }
@@ -126,8 +121,8 @@ extension Hub {
         for (_, entry) in work {
             let items = entry.items
             entry.loop.execute {
-                for (target, deliveries) in items {
-                    target.subscriber.deliver(deliveries)
+                for (target, run) in items {
+                    target.subscriber.deliver(run, lossless: target.lossless)
                 }
                 for (target, _) in items {
                     target.subscriber.flush()

@@ -5,6 +5,8 @@ public import NIOCore
 public protocol Outlet: AnyObject {
     /// The bytes to write for `message` in this outlet's format.
     func encode(_ message: Message) -> ByteBuffer
+    /// The bytes to write for a whole run, the same as its messages' encodings back to back.
+    func encode(_ run: MessageRun) -> ByteBuffer
     /// The bytes announcing messages `from...to` of `topic` that cannot be replayed.
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer
     /// Queues bytes; `promise` completes once they are handed to the OS.

@@ -37,7 +37,8 @@ public final class Session: Subscriber, @unchecked Sendable {
     public private(set) var isClosed = false
 
     private struct Recovery {
-        var held: [Delivery] = []
+        var held: [(run: MessageRun, lossless: Bool)] = []
+        var heldMessages = 0
         var overflowed = false
     }
 
@@ -105,24 +106,23 @@ public final class Session: Subscriber, @unchecked Sendable {
 
     // MARK: - Live delivery
 
-    public func deliver(_ deliveries: [Delivery]) {
-        guard !self.isClosed, let first = deliveries.first else { return }
-        let name = first.message.topic.name
-        if self.recovering[name] != nil {
-            self.hold(deliveries, topic: name)
+    public func deliver(_ run: MessageRun, lossless: Bool) {
+        guard !self.isClosed else { return }
+        if !self.recovering.isEmpty, self.recovering[run.topic.name] != nil {
+            self.hold(run, lossless: lossless)
             return
         }
-        for delivery in deliveries {
-            self.send(delivery)
-            if self.isClosed { return }
-        }
+        self.send(run, lossless: lossless)
     }
 
-    private func hold(_ deliveries: [Delivery], topic name: String) {
-        self.recovering[name]!.held.append(contentsOf: deliveries)
-        if self.recovering[name]!.held.count > self.limits.maxMessages {
+    private func hold(_ run: MessageRun, lossless: Bool) {
+        let name = run.topic.name
+        self.recovering[name]!.held.append((run, lossless))
+        self.recovering[name]!.heldMessages += run.messages.count
+        if self.recovering[name]!.heldMessages > self.limits.maxMessages {
             // Everything held is committed: drop it and replay once more from the store instead.
             self.recovering[name]!.held.removeAll()
+            self.recovering[name]!.heldMessages = 0
             self.recovering[name]!.overflowed = true
         }
     }
@@ -131,11 +131,34 @@ public final class Session: Subscriber, @unchecked Sendable {
         self.queuedMessages + self.unflushedMessages >= self.limits.latestThreshold
     }
 
-    private func send(_ delivery: Delivery) {
-        let message = delivery.message
+    private func fits(messages: Int, bytes: Int) -> Bool {
+        self.queuedMessages + self.unflushedMessages + messages <= self.limits.maxMessages
+            && self.queuedBytes + self.unflushedBytes + bytes <= self.limits.maxBytes
+    }
+
+    /// Sends a run: in the common case, all of it is new and fits, and its shared
+    /// concatenated frames go out as one write; otherwise message by message.
+    private func send(_ run: MessageRun, lossless: Bool) {
+        guard let outlet = self.outlet else { return }
+        let name = run.topic.name
+        if run.firstSeq > (self.lastSeq[name] ?? 0) && (lossless || !self.isBehind) {
+            let bytes = outlet.encode(run)
+            if !lossless || self.fits(messages: run.messages.count, bytes: bytes.readableBytes) {
+                self.writeBytes(bytes, messages: run.messages.count)
+                self.lastSeq[name] = run.lastSeq
+                return
+            }
+        }
+        for message in run.messages {
+            self.send(message, lossless: lossless)
+            if self.isClosed { return }
+        }
+    }
+
+    private func send(_ message: Message, lossless: Bool) {
         let name = message.topic.name
         if let last = self.lastSeq[name], message.seq <= last { return }
-        if !delivery.lossless && self.isBehind {
+        if !lossless && self.isBehind {
             if self.conflated.updateValue(message, forKey: name) == nil {
                 self.conflatedOrder.append(name)
             } else {
@@ -143,10 +166,7 @@ public final class Session: Subscriber, @unchecked Sendable {
             }
             return
         }
-        if delivery.lossless
-            && (self.queuedMessages + self.unflushedMessages >= self.limits.maxMessages
-                || self.queuedBytes + self.unflushedBytes >= self.limits.maxBytes)
-        {
+        if lossless && !self.fits(messages: 1, bytes: message.frames.op.readableBytes) {
             self.overflow()
             return
         }
@@ -159,10 +179,10 @@ public final class Session: Subscriber, @unchecked Sendable {
         self.lastSeq[message.topic.name] = message.seq
     }
 
-    private func writeBytes(_ bytes: ByteBuffer) {
+    private func writeBytes(_ bytes: ByteBuffer, messages: Int = 1) {
         if let previous = self.lastUnflushed { self.outlet?.write(previous, promise: nil) }
         self.lastUnflushed = bytes
-        self.unflushedMessages += 1
+        self.unflushedMessages += messages
         self.unflushedBytes += bytes.readableBytes
     }
 
@@ -285,8 +305,8 @@ public final class Session: Subscriber, @unchecked Sendable {
             return
         }
         self.recovering[topic.name] = nil
-        for delivery in recovery.held {
-            self.send(delivery)
+        for (run, lossless) in recovery.held {
+            self.send(run, lossless: lossless)
             if self.isClosed { return }
         }
         self.flush()

@@ -116,6 +116,12 @@ final class SSEOutlet: Outlet {
         return buffer
     }
 
+    func encode(_ run: MessageRun) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        for message in run.messages { buffer.writeImmutableBuffer(self.encode(message)) }
+        return buffer
+    }
+
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
         ByteBuffer(string: "event: gap\ndata: \(Replies.gap(topic: topic, from: from, to: to))\n\n")
     }

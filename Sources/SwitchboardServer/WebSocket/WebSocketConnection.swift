@@ -214,6 +214,14 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         }
     }
 
+    func encode(_ run: MessageRun) -> ByteBuffer {
+        switch self.frameKind {
+        case .op: run.frames.op
+        case .envelope: run.frames.envelope
+        case .data: run.frames.data
+        }
+    }
+
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
         WebSocketFraming.textFrame(ByteBuffer(string: Replies.gap(topic: topic, from: from, to: to)))
     }
