@@ -1,3 +1,4 @@
+import Dispatch
 public import GRDB
 public import Logging
 public import NIOCore
@@ -21,8 +22,14 @@ public final class SQLiteStore: Store {
 
     let pool: DatabasePool
     let logger: Logger
+    /// A connection of its own for WAL checkpoints, so they never run inside a commit.
+    private let checkpointer: DatabaseQueue
+    /// Set once; `cancel()` is thread-safe.
+    nonisolated(unsafe) private let checkpointTimer: any DispatchSourceTimer
     /// Topic name → row id; topics are never renamed, and removed only with the file.
     private let topicIDs = Mutex<[String: Int64]>([:])
+    /// How often the WAL is checkpointed into the database file.
+    static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
     /// Rows deleted per retention transaction, so commits are never held up for long.
     static let retentionChunk: Int64 = 5000
 
@@ -31,11 +38,32 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            // SQLite would otherwise checkpoint inside whichever COMMIT crosses 1000 WAL pages,
+            // stalling that commit (and every publisher waiting on it) for the checkpoint's I/O.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         configuration.label = "switchboard"
-        self.pool = try DatabasePool(path: directory + "/switchboard.sqlite", configuration: configuration)
+        let path = directory + "/switchboard.sqlite"
+        self.pool = try DatabasePool(path: path, configuration: configuration)
         self.logger = logger
         try Self.migrator.migrate(self.pool)
+        var checkpointConfiguration = Configuration()
+        checkpointConfiguration.label = "switchboard.checkpoint"
+        checkpointConfiguration.busyMode = .timeout(5)
+        self.checkpointer = try DatabaseQueue(path: path, configuration: checkpointConfiguration)
+        // PASSIVE checkpoints copy what no reader still needs, without taking the write lock.
+        let checkpointer = self.checkpointer
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "switchboard.checkpoint", qos: .utility))
+        timer.schedule(deadline: .now() + Self.checkpointInterval, repeating: Self.checkpointInterval)
+        timer.setEventHandler {
+            do {
+                try checkpointer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            } catch {
+                logger.warning("WAL checkpoint failed", metadata: ["error.type": "\(error)"])
+            }
+        }
+        timer.resume()
+        self.checkpointTimer = timer
     }
 
     static var migrator: DatabaseMigrator {
@@ -276,6 +304,9 @@ public final class SQLiteStore: Store {
     }
 
     public func close() throws {
+        self.checkpointTimer.cancel()
+        try self.checkpointer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+        try self.checkpointer.close()
         try self.pool.close()
     }
 }
