@@ -101,6 +101,28 @@ import Testing
         }
     }
 
+    @Test func connectionAndSubscriptionLimits() async throws {
+        try await TestHub.with(configure: { $0.limits.maxConnections = 2; $0.limits.maxSubscriptionsPerConnection = 2 }) { hub in
+            let first = try await hub.webSocket("/ws")
+            let second = try await TestTCPClient(port: hub.tcpPort)
+            let third = try await hub.webSocket("/ws")
+            #expect(Self.error(try await third.nextJSON()) == "limit_exceeded")
+            #expect(try await third.next() == .close(code: 1013, reason: "too many connections"))
+
+            try await first.send(json: ["op": "sub", "id": 1, "topics": ["a/1", "a/2"]])
+            #expect(try await first.nextJSON()["op"] as? String == "ok")
+            try await first.send(json: ["op": "sub", "id": 2, "topics": ["a/3"]])
+            let refused = try await first.nextJSON()
+            #expect(Self.error(refused) == "limit_exceeded")
+            #expect(refused["id"] as? Int == 2)
+            try await first.send(json: ["op": "unsub", "id": 3, "topics": ["a/1"]])
+            #expect(try await first.nextJSON()["op"] as? String == "ok")
+            try await first.send(json: ["op": "sub", "id": 4, "topics": ["a/3"]])
+            #expect(try await first.nextJSON()["op"] as? String == "ok", "room again after unsub")
+            await second.close()
+        }
+    }
+
     @Test func httpErrors() async throws {
         try await TestHub.with { hub in
             let wrongType = try await TestHTTP.post("\(hub.http)/api/v1/publish/h/t", "v=1", contentType: "application/x-www-form-urlencoded")
