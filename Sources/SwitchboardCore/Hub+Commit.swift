@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Synchronization
 
 extension Hub {
     /// Processes one batch from the committer queue.
@@ -93,8 +94,9 @@ extension Hub {
         for publish in publishes { publish.completion(.failure(failure)) }
     }
 
-    /// Hands committed messages to their subscribers: one task per event loop;
-    /// each subscriber gets each topic's run (frames concatenated once for all) and then one flush.
+    /// Hands committed messages to their subscribers through each event loop's
+    /// mailbox; each subscriber gets each topic's run (frames concatenated once
+    /// for all) and then one flush per loop turn.
     func fanOut(_ messages: [Message]) {
         guard !messages.isEmpty else { return }
         var byTopic: [String: [Message]] = [:]
@@ -103,7 +105,7 @@ extension Hub {
             if byTopic[message.topic.name] == nil { order.append(message.topic) }
             byTopic[message.topic.name, default: []].append(message)
         }
-        var work: [ObjectIdentifier: (loop: any EventLoop, items: [(SubscriptionIndex.Target, MessageRun)])] = [:]
+        var work: [ObjectIdentifier: (mailbox: LoopMailbox, items: [LoopMailbox.Item])] = [:]
         var deliveries = 0
         for topic in order {
             let groups = self.index.targets(for: topic)
@@ -111,7 +113,7 @@ extension Hub {
             let run = MessageRun(topic: topic, messages: byTopic[topic.name]!)
             for group in groups {
                 let id = ObjectIdentifier(group.eventLoop)
-                var entry = work.removeValue(forKey: id) ?? (group.eventLoop, [])
+                var entry = work.removeValue(forKey: id) ?? (self.mailbox(for: group.eventLoop), [])
                 for target in group.targets { entry.items.append((target, run)) }
                 deliveries += group.targets.count * run.messages.count
                 work[id] = entry
@@ -119,15 +121,18 @@ extension Hub {
         }
         self.metrics.fannedOut(deliveries)
         for (_, entry) in work {
-            let items = entry.items
-            entry.loop.execute {
-                for (target, run) in items {
-                    target.subscriber.deliver(run, lossless: target.lossless)
-                }
-                for (target, _) in items {
-                    target.subscriber.flush()
-                }
-            }
+            entry.mailbox.post(entry.items)
+        }
+    }
+
+    /// The mailbox of `eventLoop`, created on first use (event loops live as long as the hub).
+    func mailbox(for eventLoop: any EventLoop) -> LoopMailbox {
+        self.mailboxes.withLock { mailboxes in
+            let id = ObjectIdentifier(eventLoop)
+            if let mailbox = mailboxes[id] { return mailbox }
+            let mailbox = LoopMailbox(eventLoop: eventLoop)
+            mailboxes[id] = mailbox
+            return mailbox
         }
     }
 }

@@ -55,6 +55,7 @@ public final class Hub: Sendable {
     let committer: Committer
     let reads = DispatchQueue(label: "switchboard.hub.reads", attributes: .concurrent)
     let metrics = HubMetrics()
+    let mailboxes = Mutex<[ObjectIdentifier: LoopMailbox]>([:])
 
     /// Opens the hub over `store`, reading every topic's sequence state.
     public init(store: any Store, configuration: Configuration = .init(), logger: Logger) throws {
