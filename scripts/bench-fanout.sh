@@ -228,7 +228,9 @@ for n in counts:
         half = [r.get("half") or {} for r in passed]
         d = median([r["deliveredPerSecond"] for r in passed])
         delivered[(target, n)] = d
-        rows.append((target, n, len(passed), median([r["maxRate"] for r in passed]), d,
+        # "≥": the search stopped at --max-rate, not at the server's limit.
+        ceiling = "≥ " if any(r.get("reachedCeiling") for r in passed) else ""
+        rows.append((target, n, len(passed), ceiling, median([r["maxRate"] for r in passed]), d,
                      median([h.get("p50Ms") for h in half]), median([h.get("p99Ms") for h in half]),
                      median([h.get("p999Ms") for h in half])))
 
@@ -237,9 +239,9 @@ print(f"\nMedians of {runs} runs; 1 publisher, 200-byte messages unless BENCH_AR
       " with zero loss and p99 ≤ 100 ms; latency of a run at half that rate.\n")
 print("| server | subscribers | runs passed | max publish rate (msg/s) | delivered msgs/s | p50 ms | p99 ms | p99.9 ms | vs seed relay |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for target, n, ok, rate, d, p50, p99, p999 in rows:
+for target, n, ok, ceiling, rate, d, p50, p99, p999 in rows:
     base = delivered.get(("seed-relay", n))
     ratio = f"{d / base:.2f}×" if d and base else "—"
-    print(f"| {target} | {n} | {ok}/{runs} | {fmt(rate, 1) if rate and rate < 100 else fmt(rate)} | {fmt(d)} |"
+    print(f"| {target} | {n} | {ok}/{runs} | {ceiling}{fmt(rate, 1) if rate and rate < 100 else fmt(rate)} | {ceiling}{fmt(d)} |"
           f" {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(p999, 2)} | {ratio} |")
 EOF
