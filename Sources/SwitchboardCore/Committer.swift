@@ -17,13 +17,9 @@ final class Committer: @unchecked Sendable {
         let completion: Hub.PublishCompletion
     }
 
-    enum Job {
-        case publish(Publish)
-    }
-
     // Guarded by `condition`.
     private let condition = NSCondition()
-    private var queue: [Job] = []
+    private var queue: [Publish] = []
     private var queuedPublishes = 0
     private var state: State = .idle
     private enum State { case idle, running, stopping, stopped }
@@ -37,8 +33,8 @@ final class Committer: @unchecked Sendable {
         self.maxQueued = maxQueued
     }
 
-    /// Starts the thread; `process` receives each batch of jobs in order.
-    func start(_ process: @escaping @Sendable ([Job]) -> Void) {
+    /// Starts the thread; `process` receives each batch of publishes in order.
+    func start(_ process: @escaping @Sendable ([Publish]) -> Void) {
         self.condition.lock()
         guard self.state == .idle else {
             self.condition.unlock()
@@ -56,14 +52,14 @@ final class Committer: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `job`; returns false when the queue is full or the committer stopped.
-    func enqueue(_ job: Job) -> Bool {
+    /// Queues `publish`; returns false when the queue is full or the committer stopped.
+    func enqueue(_ publish: Publish) -> Bool {
         self.condition.lock()
         defer { self.condition.unlock() }
         guard self.state == .running || self.state == .idle else { return false }
         guard self.queuedPublishes < self.maxQueued else { return false }
         self.queuedPublishes += 1
-        self.queue.append(job)
+        self.queue.append(publish)
         if self.queue.count == 1 { self.condition.signal() }
         return true
     }
@@ -78,7 +74,7 @@ final class Committer: @unchecked Sendable {
         if wasRunning { self.finished.wait() }
     }
 
-    private func loop(_ process: @Sendable ([Job]) -> Void) {
+    private func loop(_ process: @Sendable ([Publish]) -> Void) {
         while true {
             self.condition.lock()
             while self.queue.isEmpty && self.state == .running {

@@ -3,15 +3,6 @@ import NIOCore
 import Synchronization
 
 extension Hub {
-    /// Processes one batch from the committer queue.
-    func process(_ jobs: [Committer.Job]) {
-        self.commit(jobs.map { job in
-            switch job {
-            case .publish(let publish): publish
-            }
-        })
-    }
-
     /// Assigns seqs, commits, then delivers and acknowledges.
     func commit(_ publishes: [Committer.Publish]) {
         let started = ContinuousClock.now

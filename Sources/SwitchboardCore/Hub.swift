@@ -68,7 +68,7 @@ public final class Hub: Sendable {
 
     /// Starts the committer thread.
     public func start() {
-        self.committer.start { [self] jobs in self.process(jobs) }
+        self.committer.start { [self] publishes in self.commit(publishes) }
     }
 
     /// Commits everything queued, stops the committer and closes the store.
@@ -101,7 +101,7 @@ public final class Hub: Sendable {
             return
         }
         let job = Committer.Publish(topic: topic, data: data, from: from, key: key, ts: Hub.now(), completion: completion)
-        if !self.committer.enqueue(.publish(job)) {
+        if !self.committer.enqueue(job) {
             self.metrics.rejected(reason: "queue_full")
             completion(.failure(.unavailable("the hub's commit queue is full; retry shortly")))
         }

@@ -140,7 +140,6 @@ extension TopicTable {
 
         init(capacity: Int) {
             self.ring = []
-            self.ring.reserveCapacity(0)
             self.capacity = max(0, capacity)
         }
 
