@@ -49,7 +49,18 @@ struct ReceiveRecorder {
         totals.histogram.record(min(now &- min(sentAt, now), ReceiveTotals.highestLatency))
     }
 
-    /// Records every complete frame at the start of `bytes` (all received at `now`)
+    /// Records the benchmark message `payload` of one frame or packet, or counts it
+    /// as unparsable; every wire protocol's receive path ends here.
+    @inline(__always)
+    mutating func record(message payload: UnsafeRawBufferPointer, row: Int, now: UInt64, highest: inout Int) {
+        if let (index, sentAt) = BenchMessage.scan(payload) {
+            record(row: row, index: index, sentAt: sentAt, now: now, highest: &highest)
+        } else {
+            totals.unparsable += 1
+        }
+    }
+
+    /// Records every complete WebSocket frame at the start of `bytes` (all received at `now`)
     /// and returns how many bytes they took. Control frames go to `control`.
     @inline(__always)
     mutating func ingest(
@@ -61,8 +72,8 @@ struct ReceiveRecorder {
             case 0x1, 0x2:
                 // A fragmented message would lack the numbers; our messages are small
                 // enough that no server fragments them.
-                if frame.fin, let (index, sentAt) = BenchMessage.scan(frame.payload) {
-                    record(row: row, index: index, sentAt: sentAt, now: now, highest: &highest)
+                if frame.fin {
+                    record(message: frame.payload, row: row, now: now, highest: &highest)
                 } else {
                     totals.unparsable += 1
                 }

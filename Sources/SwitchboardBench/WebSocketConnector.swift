@@ -7,21 +7,15 @@ import NIOWebSocket
 /// the benchmark's own handler once the upgrade has succeeded.
 struct WebSocketConnector: Sendable {
     let url: WebSocketURL
-    let address: SocketAddress
-    /// Client sockets are bound to 127.0.0.1 … 127.0.0.`sourceAddresses` in turn (0: not bound).
-    let sourceAddresses: Int
-    /// Bounds the TCP connect and the upgrade together.
-    let timeout: TimeAmount
+    let sockets: ClientSockets
     let maxFrameSize: Int
+
+    /// Bounds the TCP connect and the upgrade together.
+    var timeout: TimeAmount { sockets.timeout }
 
     init(url: WebSocketURL, sourceAddresses: Int, timeout: TimeAmount, maxFrameSize: Int) throws {
         self.url = url
-        address = try url.resolve()
-        // Every loopback source address has its own ephemeral port range, so that
-        // thousands of connections, and their TIME_WAIT remains from earlier runs,
-        // never exhaust it.
-        self.sourceAddresses = url.isIPv4Loopback && address.protocol == .inet ? max(0, min(sourceAddresses, 254)) : 0
-        self.timeout = timeout
+        sockets = try ClientSockets(authority: url.authority, sourceAddresses: sourceAddresses, timeout: timeout)
         self.maxFrameSize = maxFrameSize
     }
 
@@ -40,14 +34,9 @@ struct WebSocketConnector: Sendable {
         install: @escaping @Sendable () -> any ChannelHandler
     ) async throws -> any Channel {
         let started = NIODeadline.now()
-        var bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-        if sourceAddresses > 0 {
-            bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: "127.0.0.\(1 + number % sourceAddresses)", port: 0))
-        }
+        let bootstrap = try sockets.bootstrap(number: number, on: eventLoop)
         let url = self.url, timeout = self.timeout, maxFrameSize = self.maxFrameSize
-        let upgraded: EventLoopFuture<any Channel> = try await bootstrap.connect(to: address) { channel in
+        let upgraded: EventLoopFuture<any Channel> = try await bootstrap.connect(to: sockets.address) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let upgrader = NIOTypedWebSocketClientUpgrader<any Channel>(
                     maxFrameSize: maxFrameSize,
