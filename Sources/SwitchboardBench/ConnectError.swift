@@ -1,7 +1,7 @@
 /// A connection of a run could not be opened; names which one and where.
 struct ConnectError: Error, CustomStringConvertible {
     let role: String
-    let url: WebSocketURL
+    let url: any CustomStringConvertible & Sendable
     let underlying: any Error
 
     var description: String { "\(role) could not connect to \(url): \(underlying)" }

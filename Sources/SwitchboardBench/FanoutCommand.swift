@@ -8,21 +8,23 @@ import NIOPosix
 struct FanoutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fanout",
-        abstract: "Open-loop WebSocket fan-out benchmark: 1 publisher → N subscribers.",
+        abstract: "Open-loop fan-out benchmark over WebSocket or MQTT: 1 publisher → N subscribers.",
         discussion: """
             The publisher sends text frames {"i":<index>,"t":<intended send time>,"p":"…"} on a fixed \
             schedule, never waiting for the server. Each subscriber must receive each message once; \
             latency is receive time minus intended send time. Messages of the warm-up are not measured. \
             With --search, finds the highest publish rate with zero loss and p99 within --p99-limit-ms, \
             then measures at half that rate. For a relay that broadcasts to everyone (the seed relay), \
-            give the same URL for --pub-url and --sub-url; the publisher discards what it receives.
+            give the same URL for --pub-url and --sub-url; the publisher discards what it receives. \
+            With mqtt://host:port/<topic> URLs the connections speak MQTT 3.1.1 over plain TCP instead: \
+            the subscribers subscribe to the topic at QoS 0, the publisher sends each message as a QoS 0 PUBLISH.
             """
     )
 
-    @Option(name: .customLong("pub-url"), help: "WebSocket URL the publisher sends to.")
+    @Option(name: .customLong("pub-url"), help: "URL the publisher sends to: ws://… (WebSocket) or mqtt://host:port/<topic> (MQTT 3.1.1).")
     var pubURL = "ws://127.0.0.1:8080/ws/pub/bench/t"
 
-    @Option(name: .customLong("sub-url"), help: "WebSocket URL each subscriber connects to.")
+    @Option(name: .customLong("sub-url"), help: "URL each subscriber connects to: ws://… or mqtt://host:port/<topic filter>.")
     var subURL = "ws://127.0.0.1:8080/ws/sub/bench/t?format=data"
 
     @Option(help: "Number of subscriber connections.")
@@ -67,7 +69,7 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(name: .customLong("source-addresses"), help: "Bind client sockets to 127.0.0.1 … 127.0.0.N in turn (loopback servers only; 0: do not bind).")
     var sourceAddresses = 16
 
-    @Option(name: .customLong("connect-timeout"), help: "Seconds allowed for each connection's TCP connect and upgrade.")
+    @Option(name: .customLong("connect-timeout"), help: "Seconds allowed for each connection's TCP connect and its WebSocket upgrade or MQTT handshake.")
     var connectTimeout: Double = 10
 
     @Option(name: .customLong("connect-parallelism"), help: "Connections opened at once.")
@@ -90,13 +92,13 @@ struct FanoutCommand: AsyncParsableCommand {
         // The receive bitmap holds one bit per subscriber and measured message.
         let bits = (search ? maxRate : rate) * duration * Double(subscribers)
         guard search || bits <= 8e9 else { throw ValidationError("rate × duration × subscribers is too large") }
-        _ = try WebSocketURL(pubURL)
-        _ = try WebSocketURL(subURL)
+        _ = try ServerURL(pubURL)
+        _ = try ServerURL(subURL)
     }
 
     func run() async throws {
         let settings = FanoutSettings(
-            pubURL: try WebSocketURL(pubURL), subURL: try WebSocketURL(subURL), subscribers: subscribers,
+            pubURL: try ServerURL(pubURL), subURL: try ServerURL(subURL), subscribers: subscribers,
             duration: duration, warmup: warmup, drain: drain, size: size, threads: threads,
             sourceAddresses: sourceAddresses, connectTimeout: connectTimeout,
             connectParallelism: connectParallelism, p99LimitMs: p99LimitMs)

@@ -1,10 +1,10 @@
 import NIOCore
 import NIOPosix
-import NIOWebSocket
 
 /// One fan-out run at a fixed publish rate, on fresh connections: connect all
 /// subscribers and the publisher, publish the open-loop schedule, wait for late
-/// deliveries, merge the tallies, close everything.
+/// deliveries, merge the tallies, close everything. Each side speaks the protocol
+/// its URL names (`FanoutEndpoint`); nothing else here depends on it.
 ///
 /// Every wait is bounded, so a server that hangs yields a failed result, not a hung tool.
 struct FanoutRun {
@@ -15,17 +15,20 @@ struct FanoutRun {
 
     func run() async -> FanoutResult {
         var result = FanoutResult(targetRate: rate, subscribers: settings.subscribers, size: settings.size)
-        var channels: [any Channel] = []
+        var connections: [Connection] = []
         do {
-            try await measure(into: &result, channels: &channels)
+            try await measure(into: &result, connections: &connections)
         } catch {
             result.failure = "\(error)"
         }
-        await Self.close(channels)
+        await Self.close(connections)
         return result
     }
 
-    private func measure(into result: inout FanoutResult, channels: inout [any Channel]) async throws {
+    /// An open connection of the run, and the endpoint that knows how to close it.
+    private typealias Connection = (channel: any Channel, endpoint: any FanoutEndpoint)
+
+    private func measure(into result: inout FanoutResult, connections: inout [Connection]) async throws {
         let loops = Array(group.makeIterator())
         let warmupCount = Int((rate * settings.warmup).rounded(.up))
         let total = max(warmupCount + 1, Int((rate * (settings.warmup + settings.duration)).rounded()))
@@ -43,24 +46,22 @@ struct FanoutRun {
 
         let timeout = TimeAmount.nanoseconds(Int64(settings.connectTimeout * 1e9))
         let maxFrameSize = max(1 << 16, settings.size * 4)
-        let subConnector = try WebSocketConnector(
-            url: settings.subURL, sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
-        let pubConnector = try WebSocketConnector(
-            url: settings.pubURL, sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
+        let subEndpoint = try settings.subURL.endpoint(
+            sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
+        let pubEndpoint = try settings.pubURL.endpoint(
+            sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
         let frozenTallies = tallies
-        try await openAll(count: subscribers, into: &channels) { k in
-            let tally = frozenTallies[k % loops.count]
-            return try await subConnector.connect(number: k, on: loops[k % loops.count], rawFrames: true) {
-                SubscriberHandler(tally: tally.value, slot: k / loops.count, maxFrameSize: maxFrameSize)
-            }
+        try await openAll(count: subscribers, into: &connections, endpoint: subEndpoint) { k in
+            try await subEndpoint.connectSubscriber(
+                number: k, on: loops[k % loops.count], tally: frozenTallies[k % loops.count], slot: k / loops.count)
         }
         let pubChannel: any Channel
         do {
-            pubChannel = try await pubConnector.connect(number: subscribers, on: loops[0]) { PublisherHandler() }
+            pubChannel = try await pubEndpoint.connectPublisher(number: subscribers, on: loops[0])
         } catch {
             throw ConnectError(role: "publisher", url: settings.pubURL, underlying: error)
         }
-        channels.append(pubChannel)
+        connections.append((pubChannel, pubEndpoint))
 
         // The schedule starts shortly after every connection is up.
         let start = NIODeadline.now().uptimeNanoseconds + 20_000_000
@@ -72,10 +73,10 @@ struct FanoutRun {
         }
         let cpuBefore = ProcessCPU.nanoseconds()
         let wallBefore = NIODeadline.now().uptimeNanoseconds
-        let rate = self.rate, size = settings.size
+        let rate = self.rate, size = settings.size, framing = pubEndpoint.messageFraming()
         let publisher = try await pubChannel.eventLoop.submit {
             let publisher = Publisher(
-                channel: pubChannel, start: start, rate: rate, total: total, size: size,
+                channel: pubChannel, framing: framing, start: start, rate: rate, total: total, size: size,
                 windowStart: windowStart, windowEnd: windowEnd)
             publisher.begin()
             return NIOLoopBound(publisher, eventLoop: pubChannel.eventLoop)
@@ -124,12 +125,14 @@ struct FanoutRun {
         result.passed = result.lost == 0 && result.dropped == 0 && result.p99Ms <= settings.p99LimitMs
     }
 
-    /// Opens `count` connections, at most `connectParallelism` at a time, appending
-    /// each to `channels` as it is up. On the first failure it opens no more, waits
-    /// for those under way, and throws (the caller closes what was opened).
+    /// Opens `count` connections of `endpoint`, at most `connectParallelism` at a
+    /// time, appending each to `connections` as it is up. On the first failure it
+    /// opens no more, waits for those under way, and throws (the caller closes what
+    /// was opened).
     private func openAll(
         count: Int,
-        into channels: inout [any Channel],
+        into connections: inout [Connection],
+        endpoint: any FanoutEndpoint,
         open: @escaping @Sendable (Int) async throws -> any Channel
     ) async throws {
         let url = settings.subURL
@@ -148,7 +151,7 @@ struct FanoutRun {
             while next < min(count, settings.connectParallelism) { launch() }
             for await outcome in group {
                 switch outcome {
-                case .success(let channel): channels.append(channel)
+                case .success(let channel): connections.append((channel, endpoint))
                 case .failure(let error): failure = failure ?? error
                 }
                 if failure == nil, next < count { launch() }
@@ -170,19 +173,17 @@ struct FanoutRun {
         return results
     }
 
-    /// Closes the connections of a run the WebSocket way: a close frame, then the
-    /// server closes (our handlers close on its answer), so that a server sees a
-    /// normal closure rather than an error per connection. Forces after 2 s.
-    private static func close(_ channels: [any Channel]) async {
+    /// Closes the connections of a run the way their protocol expects (a close
+    /// frame, a DISCONNECT), so that a server sees a normal closure rather than an
+    /// error per connection. Forces after 2 s.
+    private static func close(_ connections: [Connection]) async {
         let deadline = NIODeadline.now() + .seconds(2)
         var timers: [Scheduled<Void>] = []
-        for channel in channels {
-            var status = channel.allocator.buffer(capacity: 2)
-            status.writeInteger(UInt16(1000))  // normal closure
-            channel.writeAndFlush(WebSocketFrame(fin: true, opcode: .connectionClose, maskKey: .random(), data: status), promise: nil)
+        for (channel, endpoint) in connections {
+            endpoint.closeGracefully(channel)
             timers.append(channel.eventLoop.scheduleTask(deadline: deadline) { channel.close(promise: nil) })
         }
-        for (channel, timer) in zip(channels, timers) {
+        for ((channel, _), timer) in zip(connections, timers) {
             try? await channel.closeFuture.get()
             timer.cancel()
         }

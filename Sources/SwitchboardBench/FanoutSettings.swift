@@ -1,7 +1,8 @@
 /// Everything a fan-out run needs apart from its publish rate.
 struct FanoutSettings: Sendable {
-    var pubURL: WebSocketURL
-    var subURL: WebSocketURL
+    /// `ws://` or `mqtt://`: the scheme picks the wire protocol of each side.
+    var pubURL: ServerURL
+    var subURL: ServerURL
     var subscribers: Int
     /// Measured seconds, after `warmup`.
     var duration: Double

@@ -1,5 +1,4 @@
 import NIOCore
-import NIOWebSocket
 
 /// Sends the open-loop schedule on the publisher connection: message `i` is due at
 /// `start + i / rate`. Every millisecond it writes all messages that have become
@@ -15,7 +14,8 @@ final class Publisher {
     private let size: Int
     private let windowStart: UInt64
     private let windowEnd: UInt64
-    private var masks = SplitMix64()
+    /// WebSocket frames or MQTT packets, as the publisher URL's scheme says.
+    private var framing: any MessageFraming
 
     /// Messages written so far.
     private(set) var sent = 0
@@ -25,8 +25,12 @@ final class Publisher {
     /// load generator that cannot keep up with its own schedule shows here.
     private(set) var maxLag: UInt64 = 0
 
-    init(channel: any Channel, start: UInt64, rate: Double, total: Int, size: Int, windowStart: UInt64, windowEnd: UInt64) {
+    init(
+        channel: any Channel, framing: any MessageFraming, start: UInt64, rate: Double, total: Int, size: Int,
+        windowStart: UInt64, windowEnd: UInt64
+    ) {
         self.channel = channel
+        self.framing = framing
         self.start = start
         interval = 1e9 / rate
         self.total = total
@@ -58,10 +62,7 @@ final class Publisher {
             maxLag = max(maxLag, now - intendedTime(sent))
             if now >= windowStart, now < windowEnd { sentInWindow += due - sent }
             while sent < due {
-                var buffer = channel.allocator.buffer(capacity: size + 64)
-                BenchMessage.write(index: sent, intendedTime: intendedTime(sent), size: size, into: &buffer)
-                let frame = WebSocketFrame(fin: true, opcode: .text, maskKey: .random(using: &masks), data: buffer)
-                channel.write(frame, promise: nil)
+                framing.write(index: sent, intendedTime: intendedTime(sent), size: size, to: channel)
                 sent += 1
             }
             channel.flush()
