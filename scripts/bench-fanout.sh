@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# Fan-out comparison: 1 publisher → N subscribers over WebSocket, Switchboard
-# against the seed relay, same load generator, same machine. See docs/BENCHMARKS.md.
+# Fan-out comparison: 1 publisher → N subscribers, Switchboard against the
+# baselines (the seed relays over WebSocket, Mosquitto over MQTT), same load
+# generator, same machine. See docs/BENCHMARKS.md.
 #
 # For each N and each target it runs `switchboard-bench fanout --search` RUNS
 # times, each time against a freshly started server, with the server pinned to
-# CPU 0 and the load generator to CPU 1, and prints the medians as a markdown table.
+# CPU 0 and the load generator to CPU 1, and prints the medians as a markdown table
+# (the ratio column is to the seed relay, or to the first target when the seed
+# relay is not measured) and every single search.
+#
+# Targets:
+#   seed-relay       python3 $SEED_RELAY PORT --quiet; ws://127.0.0.1:PORT/ for publisher and subscribers
+#   seed-relay-fast  python3 $SEED_RELAY_FAST PORT (websockets.broadcast()); the same URLs
+#   mosquitto        $MOSQUITTO_BIN -c <config written to the run directory>: listener PORT
+#                    127.0.0.1, allow_anonymous true, persistence false, log to the
+#                    server log, Mosquitto's defaults otherwise (Nagle on: no
+#                    set_tcp_nodelay), plus $MOSQUITTO_CONF;
+#                    MQTT 3.1.1 QoS 0 on mqtt://127.0.0.1:PORT/bench/t for both
+#   switchboard      $SWITCHBOARD_BIN serve; /ws/pub/bench/t → /ws/sub/bench/t?format=data
 #
 # Environment:
-#   SWITCHBOARD_BIN  switchboard binary (default: .build/release/switchboard if it
-#                    exists; without one only the seed relay is measured)
+#   SWITCHBOARD_BIN  switchboard binary (default: .build/release/switchboard if it exists)
 #   SEED_RELAY       seed relay script (default: /work/shared/baselines/seed_relay.py)
+#   SEED_RELAY_FAST  fast seed relay script (default: /work/shared/baselines/seed_relay_fast.py)
+#   MOSQUITTO_BIN    mosquitto binary (default: mosquitto on the PATH or in /usr/sbin)
+#   MOSQUITTO_CONF   extra lines for Mosquitto's config, e.g. "set_tcp_nodelay true"
+#                    (default: none)
 #   BENCH_BIN        load generator binary (default: build it into .build-bench)
-#   TARGETS          servers to measure (default: seed-relay, plus switchboard when
-#                    there is a binary for it)
+#   TARGETS          servers to measure (default: seed-relay, seed-relay-fast, mosquitto
+#                    when it is installed, and switchboard when there is a binary for it)
 #   SUBSCRIBERS      subscriber counts (default: "100 1000")
 #   RUNS             runs per target and count (default: 3)
 #   BENCH_ARGS       extra arguments for `fanout`, e.g. "--duration 5 --warmup 1"
@@ -28,6 +44,9 @@ SUBSCRIBERS=${SUBSCRIBERS:-"100 1000"}
 RUNS=${RUNS:-3}
 BENCH_ARGS=${BENCH_ARGS:-}
 SEED_RELAY=${SEED_RELAY:-/work/shared/baselines/seed_relay.py}
+SEED_RELAY_FAST=${SEED_RELAY_FAST:-/work/shared/baselines/seed_relay_fast.py}
+MOSQUITTO_BIN=${MOSQUITTO_BIN:-$(command -v mosquitto || echo /usr/sbin/mosquitto)}
+MOSQUITTO_CONF=${MOSQUITTO_CONF:-}
 OUT=${OUT:-.build-bench/results/$(date +%Y%m%d-%H%M%S)}
 QUIET_WAIT=${QUIET_WAIT:-600}
 RETRIES=${RETRIES:-2}
@@ -41,17 +60,23 @@ fi
 if [[ -n ${TARGETS:-} ]]; then
     read -r -a targets <<<"$TARGETS"
 else
-    targets=(seed-relay)
+    targets=(seed-relay seed-relay-fast)
+    if [[ -x $MOSQUITTO_BIN ]]; then
+        targets+=(mosquitto)
+    else
+        echo "mosquitto not found (apt-get install mosquitto, or set MOSQUITTO_BIN): not measured" >&2
+    fi
     [[ -n $SWITCHBOARD_BIN ]] && targets+=(switchboard)
 fi
 for target in "${targets[@]}"; do
     case $target in
-    seed-relay) ;;
+    seed-relay) [[ -f $SEED_RELAY ]] || { echo "seed relay not found: $SEED_RELAY" >&2; exit 1; } ;;
+    seed-relay-fast) [[ -f $SEED_RELAY_FAST ]] || { echo "fast seed relay not found: $SEED_RELAY_FAST" >&2; exit 1; } ;;
+    mosquitto) [[ -x $MOSQUITTO_BIN ]] || { echo "mosquitto not found: set MOSQUITTO_BIN" >&2; exit 1; } ;;
     switchboard) [[ -x $SWITCHBOARD_BIN ]] || { echo "no switchboard binary: set SWITCHBOARD_BIN" >&2; exit 1; } ;;
     *) echo "unknown target: $target" >&2; exit 1 ;;
     esac
 done
-[[ -f $SEED_RELAY ]] || { echo "seed relay not found: $SEED_RELAY" >&2; exit 1; }
 
 if [[ -z ${BENCH_BIN:-} ]]; then
     # Its own scratch path, so that it never waits for (or breaks) another build.
@@ -139,11 +164,26 @@ wait_for_port() {
     return 1
 }
 
+# mosquitto_config PORT: Mosquitto's config for one run, on stdout. Logs go to
+# stdout, hence to the server log: a log file would be opened after Mosquitto,
+# started as root, has dropped its privileges.
+mosquitto_config() {
+    printf '%s\n' "listener $1 127.0.0.1" "allow_anonymous true" "persistence false" "log_dest stdout"
+    [[ -z $MOSQUITTO_CONF ]] || printf '%s\n' "$MOSQUITTO_CONF"
+}
+
 # start_server TARGET PORT LOG: starts TARGET pinned to the server CPU.
 start_server() {
     case $1 in
     seed-relay)
         taskset -c "$SERVER_CPU" python3 "$SEED_RELAY" "$2" --quiet >"$3" 2>&1 &
+        ;;
+    seed-relay-fast)
+        taskset -c "$SERVER_CPU" python3 "$SEED_RELAY_FAST" "$2" >"$3" 2>&1 &
+        ;;
+    mosquitto)
+        mosquitto_config "$2" >"${3%.server.log}.mosquitto.conf"
+        taskset -c "$SERVER_CPU" "$MOSQUITTO_BIN" -c "${3%.server.log}.mosquitto.conf" >"$3" 2>&1 &
         ;;
     switchboard)
         data_dir=$(mktemp -d)
@@ -156,7 +196,8 @@ start_server() {
 
 urls() { # TARGET PORT → "PUB_URL SUB_URL"
     case $1 in
-    seed-relay) echo "ws://127.0.0.1:$2/ ws://127.0.0.1:$2/" ;;
+    seed-relay | seed-relay-fast) echo "ws://127.0.0.1:$2/ ws://127.0.0.1:$2/" ;;
+    mosquitto) echo "mqtt://127.0.0.1:$2/bench/t mqtt://127.0.0.1:$2/bench/t" ;;
     switchboard) echo "ws://127.0.0.1:$2/ws/pub/bench/t ws://127.0.0.1:$2/ws/sub/bench/t?format=data" ;;
     esac
 }
@@ -220,10 +261,11 @@ def fmt(value, digits=0):
         return "—"
     return f"{value:,.{digits}f}" if digits else f"{round(value):,}"
 
-rows, delivered = [], {}
+rows, delivered, singles = [], {}, []
 for n in counts:
     for target in targets:
         reports = [load(f"{out}/{target}-{n}-{run}.json") for run in range(1, runs + 1)]
+        singles.append((target, n, reports))
         passed = [r for r in reports if r.get("best")]
         half = [r.get("half") or {} for r in passed]
         d = median([r["deliveredPerSecond"] for r in passed])
@@ -237,11 +279,23 @@ for n in counts:
 print(f"\nMedians of {runs} runs; 1 publisher, 200-byte messages unless BENCH_ARGS says otherwise;"
       " server on CPU 0, load generator on CPU 1. Delivered msgs/s at the highest publish rate"
       " with zero loss and p99 ≤ 100 ms; latency of a run at half that rate.\n")
-print("| server | subscribers | runs passed | max publish rate (msg/s) | delivered msgs/s | p50 ms | p99 ms | p99.9 ms | vs seed relay |")
+# The ratio is to the seed relay, or, when it was not measured, to the first target.
+baseline = "seed-relay" if "seed-relay" in targets else targets[0]
+print("| server | subscribers | runs passed | max publish rate (msg/s) | delivered msgs/s | p50 ms | p99 ms | p99.9 ms |"
+      f" vs {baseline.replace('-', ' ')} |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for target, n, ok, ceiling, rate, d, p50, p99, p999 in rows:
-    base = delivered.get(("seed-relay", n))
+    base = delivered.get((baseline, n))
     ratio = f"{d / base:.2f}×" if d and base else "—"
     print(f"| {target} | {n} | {ok}/{runs} | {ceiling}{fmt(rate, 1) if rate and rate < 100 else fmt(rate)} | {ceiling}{fmt(d)} |"
           f" {fmt(p50, 2)} | {fmt(p99, 2)} | {fmt(p999, 2)} | {ratio} |")
+
+print("\nSingle searches: delivered msgs/s at the found rate (p99 ms of the run at half that rate).\n")
+def single(report):
+    if not report.get("best"):
+        return "failed"
+    return f"{fmt(report['deliveredPerSecond'])} ({fmt((report.get('half') or {}).get('p99Ms'), 1)})"
+
+for target, n, reports in singles:
+    print(f"- {target}, {n} subscribers: " + ", ".join(single(r) for r in reports))
 EOF
