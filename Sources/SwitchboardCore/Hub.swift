@@ -40,11 +40,20 @@ public final class Hub: Sendable {
 
     /// A page of history read for a replay.
     public struct ReplayPage: Sendable {
-        public let messages: [Message]
+        /// Read from the in-memory window: messages with their frames ready.
+        public var messages: [Message] = []
+        /// Read from the store: rows that are never made into `Message`s, since the
+        /// replay writes them straight into one buffer (see ``Outlet/encode(_:topic:)``).
+        public var stored: [StoredMessage] = []
         /// The lowest seq still stored when the page was read.
         public let firstSeq: Int64
         /// The highest committed seq when the page was read.
         public let lastSeq: Int64
+
+        /// Messages in the page.
+        public var count: Int { self.messages.count + self.stored.count }
+        /// Seq of the page's first message.
+        public var firstMessageSeq: Int64? { self.messages.first?.seq ?? self.stored.first?.seq }
     }
 
     public let configuration: Configuration
@@ -163,8 +172,12 @@ public final class Hub: Sendable {
         let firstSeq = self.topics.firstSeq(topic.name)
         let rows = try self.store.messages(topic: topic.name, after: after, limit: limit)
         self.metrics.replayedFromStore(rows.count)
-        let messages = rows.map { Message(topic: topic, seq: $0.seq, ts: $0.ts, from: $0.from, data: $0.data) }
-        return ReplayPage(messages: messages, firstSeq: firstSeq, lastSeq: lastSeq)
+        return ReplayPage(stored: rows, firstSeq: firstSeq, lastSeq: lastSeq)
+    }
+
+    private static func messages(_ rows: [StoredMessage], of topic: Topic) -> [Message] {
+        let encoder = EnvelopeEncoder(topic: topic)
+        return rows.map { Message(topic: topic, seq: $0.seq, ts: $0.ts, from: $0.from, data: $0.data, encoder: encoder) }
     }
 
     // MARK: - Reading
@@ -184,13 +197,12 @@ public final class Hub: Sendable {
         if let window = self.topics.windowMessages(topic.name, after: after, limit: limit) {
             return window.messages
         }
-        return try self.readPage(topic: topic, after: after, limit: limit).messages
+        return Self.messages(try self.store.messages(topic: topic.name, after: after, limit: limit), of: topic)
     }
 
     /// History of `topic` between two times (inclusive) and after `after`, oldest first (blocking).
     public func history(topic: Topic, fromTs: Int64, toTs: Int64, after: Int64, limit: Int) throws -> [Message] {
-        try self.store.messages(topic: topic.name, fromTs: fromTs, toTs: toTs, after: after, limit: limit)
-            .map { Message(topic: topic, seq: $0.seq, ts: $0.ts, from: $0.from, data: $0.data) }
+        Self.messages(try self.store.messages(topic: topic.name, fromTs: fromTs, toTs: toTs, after: after, limit: limit), of: topic)
     }
 
     /// The descriptor of `topic` as JSON text, if it has one.

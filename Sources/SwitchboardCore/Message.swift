@@ -26,40 +26,27 @@ public final class Message: Sendable {
         public let data: ByteBuffer
     }
 
-    public init(topic: Topic, seq: Int64, ts: Int64, from: String?, data: ByteBuffer) {
+    public convenience init(topic: Topic, seq: Int64, ts: Int64, from: String?, data: ByteBuffer) {
+        self.init(topic: topic, seq: seq, ts: ts, from: from, data: data, encoder: EnvelopeEncoder(topic: topic))
+    }
+
+    /// With the topic's encoder, prepared once for many messages.
+    public init(topic: Topic, seq: Int64, ts: Int64, from: String?, data: ByteBuffer, encoder: EnvelopeEncoder) {
         self.topic = topic
         self.seq = seq
         self.ts = ts
         self.from = from
         self.data = data
-        var head = "\"topic\":"
-        JSONValue.appendQuoted(topic.name, to: &head)
-        head += ",\"seq\":\(seq),\"ts\":\(ts)"
-        if let from {
-            head += ",\"from\":"
-            JSONValue.appendQuoted(from, to: &head)
+        func encoded(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(data.readableBytes + 64 + topic.name.utf8.count + (from?.utf8.count ?? 0))
+            write(&buffer)
+            return buffer
         }
-        head += ",\"data\":"
-        let bodyLength = head.utf8.count + data.readableBytes + 1
-        var envelope = ByteBuffer()
-        envelope.reserveCapacity(bodyLength + 1)
-        envelope.writeStaticString("{")
-        envelope.writeString(head)
-        envelope.writeImmutableBuffer(data)
-        envelope.writeStaticString("}")
-        self.envelope = envelope
-
-        var op = ByteBuffer()
-        let opLength = bodyLength + 12  // {"op":"msg", is 12 bytes
-        op.reserveCapacity(opLength + 10)
-        WebSocketFraming.writeTextHeader(length: opLength, to: &op)
-        op.writeStaticString("{\"op\":\"msg\",")
-        op.writeString(head)
-        op.writeImmutableBuffer(data)
-        op.writeStaticString("}")
+        self.envelope = encoded { encoder.writeEnvelope(seq: seq, ts: ts, from: from, data: data, to: &$0) }
         self.frames = Frames(
-            op: op,
-            envelope: WebSocketFraming.textFrame(envelope),
+            op: encoded { encoder.writeFrame(.op, seq: seq, ts: ts, from: from, data: data, to: &$0) },
+            envelope: encoded { encoder.writeFrame(.envelope, seq: seq, ts: ts, from: from, data: data, to: &$0) },
             data: WebSocketFraming.textFrame(data)
         )
     }

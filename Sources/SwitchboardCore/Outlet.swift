@@ -7,6 +7,8 @@ public protocol Outlet: AnyObject {
     func encode(_ message: Message) -> ByteBuffer
     /// The bytes to write for a whole run, the same as its messages' encodings back to back.
     func encode(_ run: MessageRun) -> ByteBuffer
+    /// The bytes to write for stored messages of `topic` (a replay from the store), back to back.
+    func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer
     /// The bytes announcing messages `from...to` of `topic` that cannot be replayed.
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer
     /// Queues bytes; `promise` completes once they are handed to the OS.

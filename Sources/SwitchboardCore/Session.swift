@@ -263,7 +263,7 @@ public final class Session: Subscriber, @unchecked Sendable {
             switch result {
             case .success(let page):
                 self.writeReplay(page, topic: topic, after: after)
-                if page.messages.count >= limit {
+                if page.count >= limit {
                     self.flush { [self] in
                         guard !self.isClosed else { return }
                         self.replayNextPage(topic)
@@ -283,7 +283,7 @@ public final class Session: Subscriber, @unchecked Sendable {
     private func writeReplay(_ page: Hub.ReplayPage, topic: Topic, after: Int64) {
         guard let outlet = self.outlet else { return }
         // Whatever lies between `after` and the first message still stored is gone: say so.
-        let firstAvailable = page.messages.first?.seq ?? (page.lastSeq + 1)
+        let firstAvailable = page.firstMessageSeq ?? (page.lastSeq + 1)
         if firstAvailable > after + 1 && page.lastSeq > after {
             let to = min(firstAvailable - 1, page.lastSeq)
             self.writeBytes(outlet.encodeGap(topic: topic, from: after + 1, to: to))
@@ -291,6 +291,13 @@ public final class Session: Subscriber, @unchecked Sendable {
         }
         for message in page.messages where message.seq > (self.lastSeq[topic.name] ?? 0) {
             self.write(message)
+        }
+        // Rows are in seq order: skip what was sent, write the rest as one buffer.
+        let sent = self.lastSeq[topic.name] ?? 0
+        let rows = page.stored.drop { $0.seq <= sent }
+        if let last = rows.last {
+            self.writeBytes(outlet.encode(rows, topic: topic), messages: rows.count)
+            self.lastSeq[topic.name] = last.seq
         }
     }
 

@@ -165,7 +165,7 @@ public final class SQLiteStore: Store {
             }
             let insert = try db.cachedStatement(sql: "INSERT INTO messages (topic_id, seq, ts, sender, data) VALUES (?, ?, ?, ?, ?)")
             for message in batch.messages {
-                try insert.execute(arguments: [ids[message.topic]!, message.seq, message.ts, message.from, String(buffer: message.data)])
+                try MessageRows.insert(message, topicID: ids[message.topic]!, with: insert, in: db)
             }
             if !batch.keys.isEmpty {
                 let insertKey = try db.cachedStatement(
@@ -218,34 +218,23 @@ public final class SQLiteStore: Store {
     public func messages(topic: String, after: Int64, limit: Int) throws -> [StoredMessage] {
         try self.pool.read { db in
             guard let id = try self.topicID(topic, in: db) else { return [] }
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(sql: "SELECT seq, ts, sender, data FROM messages WHERE topic_id = ? AND seq > ? ORDER BY seq LIMIT ?"),
-                arguments: [id, after, limit])
-            return try Self.decode(rows, topic: topic)
+            let select = try db.cachedStatement(sql: "SELECT seq, ts, sender, data FROM messages WHERE topic_id = ? AND seq > ? ORDER BY seq LIMIT ?")
+            try select.setArguments([id, after, limit])
+            return try MessageRows.read(select, topic: topic, in: db)
         }
     }
 
     public func messages(topic: String, fromTs: Int64, toTs: Int64, after: Int64, limit: Int) throws -> [StoredMessage] {
         try self.pool.read { db in
             guard let id = try self.topicID(topic, in: db) else { return [] }
-            let rows = try Row.fetchCursor(
-                db.cachedStatement(
-                    sql: """
-                        SELECT seq, ts, sender, data FROM messages
-                        WHERE topic_id = ? AND ts >= ? AND ts <= ? AND seq > ? ORDER BY seq LIMIT ?
-                        """),
-                arguments: [id, fromTs, toTs, after, limit])
-            return try Self.decode(rows, topic: topic)
+            let select = try db.cachedStatement(
+                sql: """
+                    SELECT seq, ts, sender, data FROM messages
+                    WHERE topic_id = ? AND ts >= ? AND ts <= ? AND seq > ? ORDER BY seq LIMIT ?
+                    """)
+            try select.setArguments([id, fromTs, toTs, after, limit])
+            return try MessageRows.read(select, topic: topic, in: db)
         }
-    }
-
-    private static func decode(_ rows: RowCursor, topic: String) throws -> [StoredMessage] {
-        var messages: [StoredMessage] = []
-        while let row = try rows.next() {
-            let data: String = row[3]
-            messages.append(StoredMessage(topic: topic, seq: row[0], ts: row[1], from: row[2], data: ByteBuffer(string: data)))
-        }
-        return messages
     }
 
     // MARK: - Retention

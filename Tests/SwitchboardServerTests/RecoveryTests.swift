@@ -56,6 +56,37 @@ import Testing
         }
     }
 
+    /// Replays from the store are encoded row by row straight into one buffer, not
+    /// through `Message`: they must be byte for byte what live subscribers got.
+    @Test(arguments: ["/ws/sub/bytes/%23", "/ws/sub/bytes/%23?format=data"])
+    func replayFromTheStoreSendsTheSameBytesAsLive(path: String) async throws {
+        try await TestHub.with(configure: { $0.hub.windowSize = 2 }) { hub in
+            let live = try await hub.webSocket(path)
+            try await Task.sleep(for: .milliseconds(50))  // the subscription is in place
+            let bodies = [#"{"v":1}"#, #"[1,"ü",null]"#, #""text \" quoted""#, "42", #"{"nested":{"a":[true,false]}}"#]
+            for (index, body) in bodies.enumerated() {
+                let from = index % 2 == 0 ? "?from=esp32-%22\(index)%22" : ""
+                _ = try await TestHTTP.post("\(hub.http)/api/v1/publish/bytes/t\(from)", body)
+            }
+            var liveTexts: [String] = []
+            for _ in bodies {
+                guard case .text(let text) = try await live.next() else { Issue.record("live closed"); return }
+                liveTexts.append(text)
+            }
+            let separator = path.contains("?") ? "&" : "?"
+            let replay = try await hub.webSocket(path + separator + "since=0")
+            var replayed: [String] = []
+            for _ in bodies {
+                guard case .text(let text) = try await replay.next() else { Issue.record("replay closed"); return }
+                replayed.append(text)
+            }
+            #expect(replayed == liveTexts)
+            #expect(liveTexts.first?.contains(#""from":"esp32-\"0\"""#) == true || path.contains("format=data"))
+            await live.close()
+            await replay.close()
+        }
+    }
+
     @Test func simpleSubscribeEndpointResumesWithSinceAndLast() async throws {
         try await TestHub.with { hub in
             for index in 1...20 {

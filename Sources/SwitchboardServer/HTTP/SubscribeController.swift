@@ -122,6 +122,17 @@ final class SSEOutlet: Outlet {
         return buffer
     }
 
+    func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer {
+        let encoder = EnvelopeEncoder(topic: topic)
+        var buffer = ByteBuffer()
+        for row in rows {
+            buffer.writeString("id: \(topic.name):\(row.seq)\ndata: ")
+            encoder.writeEnvelope(seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &buffer)
+            buffer.writeStaticString("\n\n")
+        }
+        return buffer
+    }
+
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
         ByteBuffer(string: "event: gap\ndata: \(Replies.gap(topic: topic, from: from, to: to))\n\n")
     }

@@ -28,8 +28,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
 
     let route: WebSocketRoute
     /// Which of a message's pre-encoded frames this connection sends, decided once.
-    private let frameKind: FrameKind
-    private enum FrameKind { case op, envelope, data }
+    private let frameKind: EnvelopeEncoder.FrameKind
     let endpoints: WebSocketEndpoints
     let writer: FrameWriter
     let logger: Logger
@@ -220,6 +219,17 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         case .envelope: run.frames.envelope
         case .data: run.frames.data
         }
+    }
+
+    func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer {
+        let encoder = EnvelopeEncoder(topic: topic)
+        let kind = self.frameKind
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(rows.reduce(0) { $0 + $1.data.readableBytes + 80 + topic.name.utf8.count })
+        for row in rows {
+            encoder.writeFrame(kind, seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &buffer)
+        }
+        return buffer
     }
 
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
