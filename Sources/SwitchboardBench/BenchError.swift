@@ -3,12 +3,14 @@ enum BenchError: Error, CustomStringConvertible {
     case badURL(String)
     case upgradeRefused(String)
     case timedOut(String)
+    case fillFailed(String)
 
     var description: String {
         switch self {
         case .badURL(let url): "not a ws:// URL: \(url)"
         case .upgradeRefused(let url): "server refused the WebSocket upgrade for \(url)"
         case .timedOut(let what): "timed out: \(what)"
+        case .fillFailed(let why): "could not fill the topic: \(why)"
         }
     }
 }
