@@ -49,8 +49,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SwitchboardControl",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwitchboardServer",
             dependencies: [
+                "SwitchboardControl",
                 "SwitchboardCore",
                 "SwitchboardStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -114,6 +125,7 @@ let package = Package(
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
+                "SwitchboardControl",
                 "SwitchboardCore",
                 "SwitchboardServer",
                 "SwitchboardStore",

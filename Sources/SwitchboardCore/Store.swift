@@ -3,7 +3,7 @@ public import NIOCore
 /// Durable storage of messages, behind which SQLite (now) and PostgreSQL
 /// (later) sit. The hub calls the write methods from its single committer
 /// thread only; reads may come from any thread.
-public protocol Store: Sendable {
+public protocol Store: DocumentStore {
     /// Every known topic with its sequence state, read once at start-up.
     func loadTopics() throws -> [StoredTopic]
 
@@ -87,4 +87,15 @@ public struct CommitBatch: Sendable {
     public var lastSeqs: [String: Int64] = [:]
 
     public init() {}
+}
+
+/// The control plane's records (sources, commands, known devices): a few JSON
+/// documents per collection, written rarely, read once at start-up. Any thread.
+public protocol DocumentStore: Sendable {
+    /// Every document of `collection`, as `(id, JSON text)`.
+    func loadDocuments(collection: String) throws -> [(id: String, body: String)]
+    /// Creates or replaces one document.
+    func saveDocument(collection: String, id: String, body: String) throws
+    /// Removes one document (nothing happens if there is none).
+    func deleteDocument(collection: String, id: String) throws
 }

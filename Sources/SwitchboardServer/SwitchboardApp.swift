@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 public import ServiceLifecycle
+public import SwitchboardControl
 public import SwitchboardCore
 import SwitchboardStore
 import Synchronization
@@ -24,6 +25,7 @@ import Synchronization
 /// ```
 public final class SwitchboardApp: Service {
     public let hub: Hub
+    public let control: ControlPlane
     public let configuration: SwitchboardConfiguration
     let logger: Logger
     let registry: ConnectionRegistry
@@ -43,6 +45,7 @@ public final class SwitchboardApp: Service {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(directory: configuration.dataDirectory, durability: configuration.durability, logger: logger)
         self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
+        self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
         self.registry = ConnectionRegistry(maxConnections: configuration.limits.maxConnections)
         self.prometheus = prometheus ?? PrometheusCollectorRegistry()
     }
@@ -77,7 +80,7 @@ public final class SwitchboardApp: Service {
 
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        let webSockets = WebSocketEndpoints(hub: self.hub, registry: self.registry, limits: self.configuration.limits)
+        let webSockets = WebSocketEndpoints(hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits)
         let router = self.buildRouter()
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
         let http = Application(
@@ -99,6 +102,8 @@ public final class SwitchboardApp: Service {
         )
         var services: [any Service] = [
             HubService(hub: self.hub),
+            // After the hub (so stopped before it): sources publish until they are stopped.
+            ControlService(control: self.control),
             RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
         ]
         if let tcp = self.configuration.tcp {
@@ -135,6 +140,17 @@ struct HubService: Service {
         self.hub.start()
         try? await gracefulShutdown()
         self.hub.shutdown()
+    }
+}
+
+/// Starts the control plane once the hub runs; stops its sources and timers at shutdown.
+struct ControlService: Service {
+    let control: ControlPlane
+
+    func run() async throws {
+        await self.control.start()
+        try? await gracefulShutdown()
+        await self.control.stop()
     }
 }
 

@@ -97,6 +97,17 @@ public final class SQLiteStore: Store {
                     CREATE INDEX publish_keys_by_ts ON publish_keys (ts);
                     """)
         }
+        migrator.registerMigration("v2-documents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE documents (
+                        collection TEXT NOT NULL,
+                        id TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        PRIMARY KEY (collection, id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 
@@ -290,6 +301,28 @@ public final class SQLiteStore: Store {
             }
         }
         return firstSeqs
+    }
+
+    // MARK: - Documents
+
+    public func loadDocuments(collection: String) throws -> [(id: String, body: String)] {
+        try self.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, body FROM documents WHERE collection = ? ORDER BY id", arguments: [collection])
+                .map { (id: $0[0], body: $0[1]) }
+        }
+    }
+
+    public func saveDocument(collection: String, id: String, body: String) throws {
+        try self.pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO documents (collection, id, body) VALUES (?, ?, ?)", arguments: [collection, id, body])
+        }
+    }
+
+    public func deleteDocument(collection: String, id: String) throws {
+        try self.pool.write { db in
+            try db.execute(sql: "DELETE FROM documents WHERE collection = ? AND id = ?", arguments: [collection, id])
+        }
     }
 
     public func close() throws {

@@ -1,4 +1,5 @@
 public import Logging
+public import SwitchboardControl
 public import SwitchboardCore
 public import SwitchboardStore
 
@@ -22,6 +23,8 @@ public struct SwitchboardConfiguration: Sendable {
     public var retentionIntervalSeconds = 60
     /// Log level. Default `info`.
     public var logLevel = Logger.Level.info
+    /// Sources, `exec` permission and the demo.
+    public var control = ControlConfiguration()
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 import Logging
 import Foundation
 import NIOCore
+import SwitchboardControl
 import SwitchboardCore
 
 /// The `/ws` protocol: one JSON object per text frame, `op` says what it is.
@@ -139,9 +140,29 @@ extension WebSocketConnection {
         case "topics.list":
             result = TopicListing.all(self.hub)
         default:
-            throw .notFound("unknown method '\(method)'; built-in methods are time, hello and topics.list")
+            guard let handler = self.endpoints.control.calls.handler(for: method) else {
+                let known = (["time", "hello", "topics.list"] + self.endpoints.control.calls.methods).joined(separator: ", ")
+                throw .notFound("unknown method '\(method)'; methods are \(known)")
+            }
+            self.callAsync(handler, params: request["params"] ?? .null, id: id)
+            return
         }
         self.sendControl(Replies.result(id: id, result))
+    }
+
+    /// Runs a control-plane method off the event loop and answers on it, in the order answers come.
+    private func callAsync(_ handler: @escaping CallRouter.Handler, params: JSONValue, id: JSONValue?) {
+        let context = CallContext(device: self.device)
+        guard let eventLoop = self.channelEventLoop else { return }
+        Task {
+            let reply: String
+            do throws(HubError) {
+                reply = Replies.result(id: id, try await handler(params, context))
+            } catch {
+                reply = Replies.error(id: id, error)
+            }
+            eventLoop.execute { self.sendControl(reply) }
+        }
     }
 }
 

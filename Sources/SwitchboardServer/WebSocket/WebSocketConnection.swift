@@ -37,6 +37,8 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     var device: String?
     private(set) var session: Session?
     private var eventLoop: (any EventLoop)?
+    /// The connection's event loop, once it is in a pipeline.
+    var channelEventLoop: (any EventLoop)? { self.eventLoop }
     private var channel: (any Channel)?
     private var closing = false
 

@@ -1,12 +1,14 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import SwitchboardControl
 import SwitchboardCore
 
 /// Everything a WebSocket connection needs, and the code that sets one up
 /// after the upgrade.
 struct WebSocketEndpoints: Sendable {
     let hub: Hub
+    let control: ControlPlane
     let registry: ConnectionRegistry
     let limits: ServerLimits
 
