@@ -10,7 +10,7 @@ public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmark load generators for Switchboard and its baselines.",
-        subcommands: [FanoutCommand.self, ReplayCommand.self, FaninCommand.self, ConnectCommand.self]
+        subcommands: [FanoutCommand.self, ReplayCommand.self, FaninCommand.self, ConnectCommand.self, IdleCommand.self]
     )
 
     /// Creates the command; ArgumentParser fills in the subcommand.
