@@ -128,6 +128,7 @@ public final class SwitchboardApp: Service {
         TopicsController(hub: self.hub).addRoutes(to: router)
         SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)
         HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)
+        SourcesController(sources: self.control.sources).addRoutes(to: router)
         return router
     }
 }

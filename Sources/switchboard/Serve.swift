@@ -33,6 +33,10 @@ struct Serve: AsyncParsableCommand {
     var maxMessageBytes: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical. Default info.")
     var logLevel: String?
+    @Flag(help: "Create (if missing) and start simulated sources (demo/temperature, demo/clock, demo/accel, demo/wave).")
+    var demo = false
+    @Flag(help: "Allow exec sources, which run external programs.")
+    var allowExec = false
 
     func run() async throws {
         var flags: [String: String] = [:]
@@ -43,6 +47,8 @@ struct Serve: AsyncParsableCommand {
         flags["retain_count"] = self.retainCount
         flags["max_message_bytes"] = self.maxMessageBytes
         flags["log_level"] = self.logLevel
+        if self.demo { flags["demo"] = "true" }
+        if self.allowExec { flags["allow_exec"] = "true" }
         let environment = ProcessInfo.processInfo.environment
         let configuration: SwitchboardConfiguration
         do {

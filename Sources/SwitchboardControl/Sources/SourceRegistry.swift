@@ -1,13 +1,41 @@
-public import Logging
+import Logging
 public import SwitchboardCore
 
-/// Every managed source, its desired and actual state. (Skeleton: filled in by the sources work.)
+/// Every managed source: its record, its driver and the task running it.
+///
+/// Operations that change a source (create, start, stop, delete, and the failures and recoveries
+/// a running source reports) pass one at a time through a gate, and each publishes its event on
+/// `$sys/sources` and waits for the commit before the next begins — so every subscriber sees
+/// every change, in the order the changes happened, before the caller gets its answer.
 public actor SourceRegistry {
+    struct Entry {
+        var record: SourceRecord
+        /// `nil` when the stored params no longer make a driver (then the source is `failed`).
+        var driver: (any SourceDriver)?
+        var task: Task<Void, Never>?
+        /// Bumped whenever a run starts or ends, so reports of an earlier run are ignored.
+        var generation = 0
+    }
+
+    struct Report: Sendable {
+        let name: String
+        let generation: Int
+        let report: SourceReport
+    }
+
+    static let collection = "sources"
+
     let hub: Hub
     let store: any DocumentStore
     let events: SystemEvents
     let configuration: ControlConfiguration
     let logger: Logger
+    private var entries: [String: Entry] = [:]
+    private var gateBusy = false
+    private var gateWaiters: [CheckedContinuation<Void, Never>] = []
+    private let reports: AsyncStream<Report>
+    private let reportSink: AsyncStream<Report>.Continuation
+    private var reportConsumer: Task<Void, Never>?
 
     init(hub: Hub, store: any DocumentStore, events: SystemEvents, configuration: ControlConfiguration, logger: Logger) {
         self.hub = hub
@@ -15,29 +43,280 @@ public actor SourceRegistry {
         self.events = events
         self.configuration = configuration
         self.logger = logger
+        (self.reports, self.reportSink) = AsyncStream.makeStream(of: Report.self)
     }
 
-    func start() async {}
-    func stop() async {}
-}
+    // MARK: - Reading
 
-/// A source as the configuration file declares it.
-public struct SourceDefinition: Sendable {
-    public var name: String
-    public var kind: String
-    public var topic: String?
-    public var params: JSONValue
-    public var running: Bool
-
-    public init(name: String, kind: String, topic: String?, params: JSONValue, running: Bool) {
-        self.name = name
-        self.kind = kind
-        self.topic = topic
-        self.params = params
-        self.running = running
+    /// Every source, sorted by name.
+    public func list() -> [JSONValue] {
+        self.entries.keys.sorted().compactMap { self.entries[$0]?.record.json }
     }
-}
 
-extension ControlPlane {
-    func registerSourceCalls() {}
+    public func get(_ name: String) throws(HubError) -> JSONValue {
+        try self.entry(name).record.json
+    }
+
+    private func entry(_ name: String) throws(HubError) -> Entry {
+        guard let entry = self.entries[name] else { throw .notFound("no source named '\(name)'") }
+        return entry
+    }
+
+    // MARK: - Changing
+
+    /// Creates a source from a `POST /api/v1/sources` body, stores it and starts it unless `state` is `stopped`.
+    public func create(_ body: JSONValue) async throws(HubError) -> JSONValue {
+        var record = try SourceRecord(json: body)
+        let driver = try self.driver(for: record)
+        await self.acquire()
+        defer { self.release() }
+        guard self.entries[record.name] == nil else { throw HubError(code: "conflict", message: "a source named '\(record.name)' already exists") }
+        try self.save(record)
+        self.describe(record, driver: driver)
+        let running = record.desired == .running
+        record.state = .stopped
+        self.entries[record.name] = Entry(record: record, driver: driver)
+        await self.publish("created", record)
+        if running { await self.launch(record.name) }
+        self.logger.info("Source created", metadata: ["source": "\(record.name)", "kind": "\(record.kind)"])
+        return self.entries[record.name]!.record.json
+    }
+
+    /// Starts a stopped or failed source (a failed one starts afresh, without waiting for its back-off).
+    public func start(_ name: String) async throws(HubError) -> JSONValue {
+        await self.acquire()
+        defer { self.release() }
+        var entry = try self.entry(name)
+        guard entry.record.state != .running else { return entry.record.json }
+        guard entry.driver != nil else {
+            throw .badRequest("source '\(name)' cannot start: \(entry.record.error ?? "its params are not valid")")
+        }
+        await self.halt(name)
+        entry.record.desired = .running
+        try self.save(entry.record)
+        self.entries[name]?.record.desired = .running
+        await self.launch(name)
+        return self.entries[name]!.record.json
+    }
+
+    /// Stops a source; a stopped source stays stopped across restarts.
+    public func stop(_ name: String) async throws(HubError) -> JSONValue {
+        await self.acquire()
+        defer { self.release() }
+        var entry = try self.entry(name)
+        guard entry.record.state != .stopped || entry.record.desired != .stopped else { return entry.record.json }
+        await self.halt(name)
+        entry.record.desired = .stopped
+        entry.record.state = .stopped
+        entry.record.error = nil
+        try self.save(entry.record)
+        self.entries[name]?.record = entry.record
+        await self.publish("stopped", entry.record)
+        return entry.record.json
+    }
+
+    /// Stops and forgets a source. Its topic and messages stay.
+    public func delete(_ name: String) async throws(HubError) -> JSONValue {
+        await self.acquire()
+        defer { self.release() }
+        var record = try self.entry(name).record
+        await self.halt(name)
+        do {
+            try self.store.deleteDocument(collection: Self.collection, id: name)
+        } catch {
+            throw .unavailable("could not delete source '\(name)' from the store: \(error)")
+        }
+        self.entries[name] = nil
+        record.state = .stopped
+        record.error = nil
+        await self.publish("deleted", record)
+        self.logger.info("Source deleted", metadata: ["source": "\(name)"])
+        return record.json
+    }
+
+    // MARK: - Lifecycle
+
+    /// Loads the stored sources and starts those that should run; then creates the configured
+    /// sources that are missing, and with `demo` the demo sources. Call after the hub started.
+    func start() async {
+        self.reportConsumer = Task { [reports] in
+            for await report in reports { await self.apply(report) }
+        }
+        await self.loadStored()
+        for definition in self.configuration.sources where self.entries[definition.name] == nil {
+            await self.createLogged(definition, why: "configured")
+        }
+        if self.configuration.demo {
+            for definition in DemoSources.all {
+                if self.entries[definition.name] == nil {
+                    await self.createLogged(definition, why: "demo")
+                } else if self.entries[definition.name]?.record.state != .running {
+                    _ = try? await self.start(definition.name)
+                }
+            }
+        }
+    }
+
+    /// Stops every running source for shutdown; their desired states stay stored for the next start.
+    func stop() async {
+        await self.acquire()
+        defer { self.release() }
+        let tasks = self.entries.values.compactMap(\.task)
+        for name in self.entries.keys {
+            self.entries[name]?.generation += 1
+            self.entries[name]?.task = nil
+        }
+        for task in tasks { task.cancel() }
+        for task in tasks { await task.value }
+        self.reportSink.finish()
+        self.reportConsumer?.cancel()
+    }
+
+    private func loadStored() async {
+        let documents: [(id: String, body: String)]
+        do {
+            documents = try self.store.loadDocuments(collection: Self.collection)
+        } catch {
+            self.logger.error("Could not load the stored sources", metadata: ["error.type": "\(error)"])
+            return
+        }
+        await self.acquire()
+        defer { self.release() }
+        for document in documents {
+            do {
+                var record = try SourceRecord(json: try JSONParser.parse(document.body))
+                record.state = .stopped
+                do {
+                    let driver = try self.driver(for: record)
+                    self.entries[record.name] = Entry(record: record, driver: driver)
+                    if record.desired == .running { await self.launch(record.name) }
+                } catch {
+                    // Kept, and shown as failed, so the user sees why instead of losing the source.
+                    record.state = .failed
+                    record.error = error.message
+                    self.entries[record.name] = Entry(record: record, driver: nil)
+                    await self.publish("failed", record)
+                }
+            } catch {
+                self.logger.error("A stored source is unreadable; skipped", metadata: ["source": "\(document.id)", "error.type": "\(error)"])
+            }
+        }
+    }
+
+    private func createLogged(_ definition: SourceDefinition, why: String) async {
+        do {
+            _ = try await self.create(definition.json)
+        } catch {
+            self.logger.error("Could not create a \(why) source", metadata: ["source": "\(definition.name)", "error.type": "\(error)"])
+        }
+    }
+
+    // MARK: - Running
+
+    private func driver(for record: SourceRecord) throws(HubError) -> any SourceDriver {
+        if record.kind == "exec" && !self.configuration.allowExec {
+            throw .forbidden("exec sources run programs and are off; start the hub with --allow-exec (or allow_exec: true)")
+        }
+        let driver = try SourceKinds.driver(kind: record.kind, params: record.params)
+        try driver.check(topic: record.topic)
+        return driver
+    }
+
+    /// Starts the driver's task and publishes `started`.
+    private func launch(_ name: String) async {
+        guard var entry = self.entries[name], let driver = entry.driver else { return }
+        entry.generation += 1
+        let generation = entry.generation
+        let sink = self.reportSink
+        let context = SourceContext(
+            name: name, topic: entry.record.topic, hub: self.hub, logger: self.logger,
+            report: { sink.yield(Report(name: name, generation: generation, report: $0)) })
+        entry.task = Task { await driver.run(context) }
+        entry.record.state = .running
+        entry.record.error = nil
+        self.entries[name] = entry
+        await self.publish("started", entry.record)
+    }
+
+    /// Cancels the source's task and waits until it has ended, so nothing is published after its `stopped`.
+    private func halt(_ name: String) async {
+        guard let task = self.entries[name]?.task else { return }
+        self.entries[name]?.generation += 1
+        self.entries[name]?.task = nil
+        task.cancel()
+        await task.value
+    }
+
+    /// Applies what a running source reported, unless that run has ended since.
+    private func apply(_ report: Report) async {
+        await self.acquire()
+        defer { self.release() }
+        guard var entry = self.entries[report.name], entry.generation == report.generation else { return }
+        switch report.report {
+        case .running:
+            guard entry.record.state != .running else { return }
+            entry.record.state = .running
+            entry.record.error = nil
+            self.entries[report.name] = entry
+            await self.publish("started", entry.record)
+        case .failed(let reason):
+            entry.record.state = .failed
+            entry.record.error = reason
+            self.entries[report.name] = entry
+            self.logger.warning("Source failed", metadata: ["source": "\(report.name)", "reason": "\(reason)"])
+            await self.publish("failed", entry.record)
+        case .finished:
+            entry.generation += 1
+            entry.task = nil
+            entry.record.state = .stopped
+            entry.record.desired = .stopped
+            entry.record.error = nil
+            self.entries[report.name] = entry
+            try? self.save(entry.record)
+            await self.publish("stopped", entry.record)
+        }
+    }
+
+    // MARK: - Helpers
+
+    private func save(_ record: SourceRecord) throws(HubError) {
+        do {
+            try self.store.saveDocument(collection: Self.collection, id: record.name, body: record.document.serialized)
+        } catch {
+            throw .unavailable("could not store source '\(record.name)': \(error)")
+        }
+    }
+
+    /// Sets the stream descriptor a dashboard charts the topic by (a replay copies its origin's).
+    private func describe(_ record: SourceRecord, driver: any SourceDriver) {
+        let descriptor = driver.descriptor(title: record.name)?.serialized ?? (driver as? ReplaySource)?.descriptor(copiedFrom: self.hub)
+        guard let descriptor else { return }
+        do {
+            try self.hub.setDescriptor(descriptor, for: record.topic)
+        } catch {
+            self.logger.warning("Could not set a source's descriptor", metadata: ["source": "\(record.name)", "error.type": "\(error)"])
+        }
+    }
+
+    private func publish(_ event: String, _ record: SourceRecord) async {
+        await self.events.publish(SystemEvents.sources, event: event, kind: "source", object: record.json)
+    }
+
+    /// One change at a time, in arrival order; held across the awaits of a change.
+    private func acquire() async {
+        guard self.gateBusy else {
+            self.gateBusy = true
+            return
+        }
+        await withCheckedContinuation { self.gateWaiters.append($0) }
+    }
+
+    private func release() {
+        if self.gateWaiters.isEmpty {
+            self.gateBusy = false
+        } else {
+            // Handed straight to the next waiter: the gate stays busy.
+            self.gateWaiters.removeFirst().resume()
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import SwitchboardControl
 import SwitchboardCore
 import SwitchboardStore
 import Yams
@@ -24,6 +25,8 @@ extension SwitchboardConfiguration {
         ("retention_interval", "seconds between retention passes (default 60)"),
         ("durability", "normal (no fsync per commit) or full (default normal)"),
         ("log_level", "trace, debug, info, notice, warning, error or critical (default info)"),
+        ("allow_exec", "allow exec sources, which run programs (default false)"),
+        ("demo", "create and start the demo sources (default false)"),
     ]
 
     /// Reads the configuration: `file` (YAML), then `environment`, then `flags` — later wins.
@@ -31,6 +34,7 @@ extension SwitchboardConfiguration {
         var configuration = SwitchboardConfiguration()
         var settings: [String: (value: String, source: String)] = [:]
         var fileRules: [Any] = []
+        var fileSources: [SourceDefinition] = []
         if let file {
             let text: String
             do {
@@ -51,8 +55,12 @@ extension SwitchboardConfiguration {
                     fileRules = rules
                     continue
                 }
+                if key == "sources" {
+                    fileSources = try Self.sourceDefinitions(value, file: file)
+                    continue
+                }
                 guard Self.keys.contains(where: { $0.key == key }) else {
-                    throw ConfigurationError("\(file): unknown setting '\(key)'; known: \(Self.keys.map(\.key).joined(separator: ", ")), retention")
+                    throw ConfigurationError("\(file): unknown setting '\(key)'; known: \(Self.keys.map(\.key).joined(separator: ", ")), retention, sources")
                 }
                 settings[key] = ("\(value)", "config file \(file)")
             }
@@ -75,6 +83,7 @@ extension SwitchboardConfiguration {
         configuration.hub.retention = try fileRules.enumerated().map { index, rule in
             try Self.retentionRule(rule, index: index, defaults: defaults)
         }
+        configuration.control.sources = fileSources
         return configuration
     }
 
@@ -100,6 +109,8 @@ extension SwitchboardConfiguration {
         case "log_level":
             guard let level = Logger.Level(rawValue: value) else { throw ConfigurationError("unknown log level '\(value)'") }
             self.logLevel = level
+        case "allow_exec": self.control.allowExec = try Self.flag(value, key)
+        case "demo": self.control.demo = try Self.flag(value, key)
         default: throw ConfigurationError("unknown setting '\(key)'")
         }
     }
