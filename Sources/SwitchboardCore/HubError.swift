@@ -12,6 +12,8 @@
 /// | `unsupported_media_type` | an HTTP body with a content type the endpoint does not take | 415 |
 /// | `forbidden` | not allowed for these credentials | 403 |
 /// | `not_found` | no such topic, method or resource | 404 |
+/// | `conflict` | the resource is in a state that forbids this (a finished command, a connection already named) | 409 |
+/// | `device_offline` | a command to a known device that is not connected, without `ttl_ms` to queue it | 409 |
 /// | `timeout` | an operation did not finish in time | 504 |
 /// | `rate_limited` | too many requests; back off and retry | 429 |
 /// | `limit_exceeded` | a configured limit (connections, subscriptions) is reached | 429 |
@@ -36,6 +38,7 @@ public struct HubError: Error, Hashable, Sendable, CustomStringConvertible {
         case "bad_json", "bad_topic", "bad_request", "unknown_op": 400
         case "forbidden": 403
         case "not_found": 404
+        case "conflict", "device_offline": 409
         case "too_large": 413
         case "unsupported_media_type": 415
         case "rate_limited", "limit_exceeded": 429
@@ -58,6 +61,8 @@ public struct HubError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func unsupportedMediaType(_ message: String) -> Self { .init(code: "unsupported_media_type", message: message) }
     public static func forbidden(_ message: String) -> Self { .init(code: "forbidden", message: message) }
     public static func notFound(_ message: String) -> Self { .init(code: "not_found", message: message) }
+    public static func conflict(_ message: String) -> Self { .init(code: "conflict", message: message) }
+    public static func deviceOffline(_ message: String) -> Self { .init(code: "device_offline", message: message) }
     public static func timeout(_ message: String) -> Self { .init(code: "timeout", message: message) }
     public static func limitExceeded(_ message: String) -> Self { .init(code: "limit_exceeded", message: message) }
     public static func unavailable(_ message: String) -> Self { .init(code: "unavailable", message: message) }

@@ -109,7 +109,7 @@ public final class SwitchboardApp: Service {
         if let tcp = self.configuration.tcp {
             services.append(
                 TCPLineServer(
-                    address: tcp, hub: self.hub, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
+                    address: tcp, hub: self.hub, control: self.control, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
                     eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: { [self] port in self.markBound(tcp: port) }))
         }
         services.append(http)
@@ -128,6 +128,7 @@ public final class SwitchboardApp: Service {
         TopicsController(hub: self.hub).addRoutes(to: router)
         SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)
         HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)
+        DevicesController(control: self.control).addRoutes(to: router)
         SourcesController(sources: self.control.sources).addRoutes(to: router)
         return router
     }

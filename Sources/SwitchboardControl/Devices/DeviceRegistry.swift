@@ -1,24 +1,133 @@
 public import Logging
+import Synchronization
 public import SwitchboardCore
 
-/// Connected and known devices. (Skeleton: filled in by the devices work.)
-public actor DeviceRegistry {
-    let hub: Hub
-    let store: any DocumentStore
-    let events: SystemEvents
+/// Connected and known devices.
+///
+/// A device comes online when a connection names it (`hello`, `?device=`) and
+/// goes offline when that connection ends; each change is stored (documents
+/// collection `devices`) and published on `$sys/devices` as
+/// `{"event":"online"|"offline","device":{…}}`. Known devices survive a
+/// restart and are listed as offline until they connect again.
+///
+/// **An id that is already online is taken over** by the newer connection, and
+/// the older one is closed with a reason — what MQTT brokers do with a client
+/// id. A device that rebooted or lost its Wi-Fi reconnects long before the hub
+/// can notice that its old TCP connection is dead; refusing the newcomer would
+/// lock the real device out until then. Two devices misconfigured with one id
+/// show up as repeated `online` events and a warning in the log.
+public final class DeviceRegistry: Sendable {
+    static let collection = "devices"
+
+    struct Entry {
+        var device: Device
+        var link: (any DeviceLink)?
+    }
+
+    private let state: Mutex<[String: Entry]>
+    let effects: ControlEffects
     let logger: Logger
 
     init(hub: Hub, store: any DocumentStore, events: SystemEvents, logger: Logger) {
-        self.hub = hub
-        self.store = store
-        self.events = events
+        let effects = ControlEffects(store: store, events: events, logger: logger)
+        self.effects = effects
         self.logger = logger
+        var entries: [String: Entry] = [:]
+        do {
+            for document in try store.loadDocuments(collection: Self.collection) {
+                guard let json = try? JSONParser.parse(document.body), var device = Device(json: json) else {
+                    logger.warning("Skipping an unreadable stored device", metadata: ["device": "\(document.id)"])
+                    continue
+                }
+                if device.online {
+                    // The hub stopped (or died) while it was connected: it is not connected now.
+                    device.online = false
+                    device.connectedSince = nil
+                    effects.record(
+                        collection: Self.collection, id: device.id, topic: SystemEvents.devices, event: "offline", kind: "device", object: device.json)
+                }
+                entries[device.id] = Entry(device: device, link: nil)
+            }
+        } catch {
+            logger.error("Loading stored devices failed", metadata: ["error.type": "\(error)"])
+        }
+        self.state = Mutex(entries)
     }
 
-    func start() async {}
-    func stop() async {}
-}
+    func start() async {
+        self.effects.start()
+    }
 
-extension ControlPlane {
-    func registerDeviceCalls() {}
+    func stop() async {
+        await self.effects.stop()
+    }
+
+    // MARK: - Connections
+
+    /// A connection names itself `id`: the device is online through `link`.
+    /// `info` replaces what the device said before; `nil` keeps it.
+    /// An older connection holding the id is closed (see the type's documentation).
+    public func connect(_ id: String, transport: String, address: String?, info: JSONValue?, link: any DeviceLink) {
+        let now = Hub.now()
+        let replaced: (any DeviceLink)? = self.state.withLock { entries in
+            var entry = entries[id] ?? Entry(
+                device: Device(id: id, transport: transport, address: address, info: .object([]), online: false, lastSeen: now, connectedSince: nil, firstSeen: now),
+                link: nil)
+            let previous = entry.link
+            if previous !== link { entry.device.connectedSince = now }
+            entry.device.transport = transport
+            entry.device.address = address
+            if let info { entry.device.info = info }
+            entry.device.online = true
+            entry.device.lastSeen = now
+            entry.link = link
+            entries[id] = entry
+            self.effects.record(
+                collection: Self.collection, id: id, topic: SystemEvents.devices, event: "online", kind: "device", object: entry.device.json)
+            return previous === link ? nil : previous
+        }
+        if let replaced {
+            self.logger.warning("Device id taken over by a newer connection", metadata: ["device": "\(id)", "address": "\(address ?? "?")"])
+            replaced.takeOver(reason: "device id '\(id)' was taken over by a newer connection")
+        }
+    }
+
+    /// The connection `link` of device `id` ended. Nothing happens if a newer connection took the id over.
+    public func disconnect(_ id: String, link: any DeviceLink) {
+        let now = Hub.now()
+        self.state.withLock { entries in
+            guard var entry = entries[id], entry.link === link else { return }
+            entry.link = nil
+            entry.device.online = false
+            entry.device.connectedSince = nil
+            entry.device.lastSeen = now
+            entries[id] = entry
+            self.effects.record(
+                collection: Self.collection, id: id, topic: SystemEvents.devices, event: "offline", kind: "device", object: entry.device.json)
+        }
+    }
+
+    /// A message arrived from device `id`: updates `last_seen` (in memory; stored with the next online/offline change).
+    public func seen(_ id: String) {
+        let now = Hub.now()
+        self.state.withLock { entries in
+            entries[id]?.device.lastSeen = now
+        }
+    }
+
+    // MARK: - Reading
+
+    /// Every known device, sorted by id.
+    public func list() -> [Device] {
+        self.state.withLock { entries in entries.values.map(\.device) }.sorted { $0.id < $1.id }
+    }
+
+    public func device(_ id: String) -> Device? {
+        self.state.withLock { $0[id]?.device }
+    }
+
+    /// The live connection of device `id`, if it is online.
+    func link(_ id: String) -> (any DeviceLink)? {
+        self.state.withLock { $0[id]?.link }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import SwitchboardControl
 import SwitchboardCore
 
 /// One raw TCP connection speaking newline-delimited JSON (or base64 of it,
@@ -21,15 +22,22 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     enum Encoding { case json, base64 }
 
     let hub: Hub
+    let control: ControlPlane
     let registry: ConnectionRegistry
     let maxLineBytes: Int
     let logger: Logger
-    private var device: String?
+    var device: String?
     private var defaultTopic: Topic?
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
+    /// The device id this connection holds in the device registry, once it said hello.
+    var registeredDevice: String?
+    /// The encoding of the device's latest line: commands go out in it.
+    var deviceEncoding = Encoding.json
+    var eventLoop: (any EventLoop)?
 
-    init(hub: Hub, registry: ConnectionRegistry, maxLineBytes: Int, logger: Logger) {
+    init(hub: Hub, control: ControlPlane, registry: ConnectionRegistry, maxLineBytes: Int, logger: Logger) {
         self.hub = hub
+        self.control = control
         self.registry = registry
         self.maxLineBytes = maxLineBytes
         self.logger = logger
@@ -37,6 +45,7 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.eventLoop = context.eventLoop
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -53,6 +62,7 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     func channelInactive(context: ChannelHandlerContext) {
         self.registry.remove(ObjectIdentifier(self))
         ServerMetrics.shared.tcpDisconnected()
+        self.unregisterDevice()
         self.context = nil
         context.fireChannelInactive()
     }
@@ -95,6 +105,10 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
             }
             line = decoded
         }
+        if let device = self.registeredDevice {
+            self.control.devices.seen(device)
+            self.deviceEncoding = encoding
+        }
         let value: JSONValue
         do throws(HubError) {
             value = try JSONParser.parse(line)
@@ -122,11 +136,13 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
             guard case .object(let members) = object else { throw .badJSON("a batch must hold JSON objects") }
             if let hello = object["hello"] {
                 try self.hello(hello, object)
+                self.registerDevice(info: object["info"], encoding: encoding)
                 self.answer(#"{"ok":true}"#, encoding: encoding)
                 return
             }
-            if object["cmd_result"] != nil {
-                throw .notFound("no pending command with that id")
+            if let answer = object["cmd_result"] {
+                try self.control.commandAnswered(answer, from: self.registeredDevice)
+                return
             }
             let envelopeKeys: Set<String> = ["topic", "data", "id", "key"]
             let isEnvelope = object["topic"] != nil || (object["data"] != nil && members.allSatisfy { envelopeKeys.contains($0.0) })
@@ -166,9 +182,12 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     private func hello(_ hello: JSONValue, _ object: JSONValue) throws(HubError) {
-        guard let device = hello.stringValue, !device.isEmpty, device.utf8.count <= 128 else {
-            throw .badRequest("hello must be the device id, a non-empty string of at most 128 bytes")
+        guard let device = hello.stringValue else { throw .badRequest("hello must be the device id, a string, not \(hello.typeName)") }
+        try Device.validateID(device)
+        if let registered = self.registeredDevice, registered != device {
+            throw .conflict("this connection is already device '\(registered)'; open another connection for '\(device)'")
         }
+        if let info = object["info"] { try Device.validateInfo(info) }
         var topic: Topic? = nil
         if let topicValue = object["topic"] {
             guard let name = topicValue.stringValue else { throw .badRequest("topic must be a string") }
@@ -201,12 +220,12 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
         return JSONValue.object(members).serialized
     }
 
-    private func fail(_ error: HubError, id: JSONValue?, encoding: Encoding, flush: Bool = false) {
+    func fail(_ error: HubError, id: JSONValue?, encoding: Encoding, flush: Bool = false) {
         ServerMetrics.shared.error(code: error.code, transport: "tcp")
         self.answer(Self.errorLine(error, id: id), encoding: encoding, flush: flush)
     }
 
-    private func answer(_ text: String, encoding: Encoding, flush: Bool = false) {
+    func answer(_ text: String, encoding: Encoding, flush: Bool = false) {
         guard let context = self.context else { return }
         let line = encoding == .base64 ? Data(text.utf8).base64EncodedString() + "\n" : text + "\n"
         context.write(self.wrapOutboundOut(ByteBuffer(string: line)), promise: nil)

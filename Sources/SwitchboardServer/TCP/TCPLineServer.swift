@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SwitchboardControl
 import SwitchboardCore
 
 /// The raw TCP line listener, as a service: binds, logs the bound address,
@@ -9,6 +10,7 @@ import SwitchboardCore
 struct TCPLineServer: Service {
     let address: HostPort
     let hub: Hub
+    let control: ControlPlane
     let registry: ConnectionRegistry
     let maxLineBytes: Int
     let eventLoopGroup: any EventLoopGroup
@@ -17,6 +19,7 @@ struct TCPLineServer: Service {
 
     func run() async throws {
         let hub = self.hub
+        let control = self.control
         let registry = self.registry
         let maxLineBytes = self.maxLineBytes
         let logger = self.logger
@@ -28,7 +31,7 @@ struct TCPLineServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(
-                        TCPLineConnection(hub: hub, registry: registry, maxLineBytes: maxLineBytes, logger: logger))
+                        TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, logger: logger))
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

@@ -15,6 +15,7 @@ extension WebSocketConnection {
             return
         }
         let id = request["id"]
+        if let device = self.registeredDevice { self.endpoints.control.devices.seen(device) }
         do throws(HubError) {
             if let id {
                 switch id {
@@ -30,9 +31,7 @@ extension WebSocketConnection {
             case "pub": try self.handlePublish(request, id: id)
             case "call": try self.handleCall(request, id: id)
             case "hello": try self.handleHello(request, id: id)
-            case "cmd_result":
-                let commandID = request["id"].map { $0.serialized } ?? "(none)"
-                throw .notFound("no pending command with id \(commandID)")
+            case "cmd_result": try self.handleCommandResult(request)
             default: throw .unknownOp("unknown op '\(op)'; expected sub, unsub, pub, call, hello or cmd_result")
             }
         } catch {
@@ -116,12 +115,7 @@ extension WebSocketConnection {
     }
 
     private func handleHello(_ request: JSONParser.Object, id: JSONValue?) throws(HubError) {
-        if let device = request["device"] {
-            guard let name = device.stringValue, !name.isEmpty, name.utf8.count <= 128 else {
-                throw .badRequest("device must be a non-empty string of at most 128 bytes")
-            }
-            self.device = name
-        }
+        try self.hello(device: request["device"], info: request["info"])
         self.sendControl(Replies.ok(id: id))
     }
 
@@ -136,6 +130,8 @@ extension WebSocketConnection {
         case "time":
             result = BuiltinMethods.time()
         case "hello":
+            let params = request["params"] ?? .null
+            try self.hello(device: params["device"], info: params["info"])
             result = BuiltinMethods.hello(client: self.device)
         case "topics.list":
             result = TopicListing.all(self.hub)

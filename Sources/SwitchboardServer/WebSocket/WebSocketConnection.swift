@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import SwitchboardControl
 import SwitchboardCore
 
 /// One WebSocket connection, driven entirely on its event loop.
@@ -41,6 +42,10 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     var channelEventLoop: (any EventLoop)? { self.eventLoop }
     private var channel: (any Channel)?
     private var closing = false
+    /// The device id this connection holds in the device registry, once it said hello (or `?device=`).
+    var registeredDevice: String?
+    /// The peer's `host:port`, shown in the device registry.
+    private(set) var remoteAddress: String?
 
     init(route: WebSocketRoute, device: String?, endpoints: WebSocketEndpoints, writer: FrameWriter, logger: Logger) {
         self.route = route
@@ -60,6 +65,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     func handlerAdded(context: ChannelHandlerContext) {
         self.eventLoop = context.eventLoop
         self.channel = context.channel
+        self.remoteAddress = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
         self.session = Session(hub: self.hub, eventLoop: context.eventLoop, outlet: self)
         let registered = self.endpoints.registry.add(ObjectIdentifier(self)) { [self] in
             self.eventLoop?.execute { self.close(code: CloseCode.goingAway, reason: "the hub is shutting down") }
@@ -71,7 +77,16 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         }
         ServerMetrics.shared.webSocketConnected()
         switch self.route {
-        case .full, .publish:
+        case .full:
+            if let device = self.device {
+                do throws(HubError) {
+                    try Device.validateID(device)
+                    self.registerDevice(device, info: nil)
+                } catch {
+                    self.sendError(id: nil, error)
+                }
+            }
+        case .publish:
             break
         case .subscribe(let subscription):
             var since: [Topic: Int64] = [:]
@@ -99,6 +114,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         guard let session = self.session else { return }
         session.close()
         self.session = nil
+        self.unregisterDevice()
         self.endpoints.registry.remove(ObjectIdentifier(self))
         ServerMetrics.shared.webSocketDisconnected()
     }
