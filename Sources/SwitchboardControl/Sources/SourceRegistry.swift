@@ -31,7 +31,8 @@ public actor SourceRegistry {
     let configuration: ControlConfiguration
     let logger: Logger
     private var entries: [String: Entry] = [:]
-    private var gateBusy = false
+    /// Held from the start until the stored sources are loaded, so no request sees a half-loaded registry.
+    private var gateBusy = true
     private var gateWaiters: [CheckedContinuation<Void, Never>] = []
     private let reports: AsyncStream<Report>
     private let reportSink: AsyncStream<Report>.Continuation
@@ -48,13 +49,17 @@ public actor SourceRegistry {
 
     // MARK: - Reading
 
-    /// Every source, sorted by name.
-    public func list() -> [JSONValue] {
-        self.entries.keys.sorted().compactMap { self.entries[$0]?.record.json }
+    /// Every source, sorted by name. Waits for a change in progress, so a reader sees it once it is announced.
+    public func list() async -> [JSONValue] {
+        await self.acquire()
+        defer { self.release() }
+        return self.entries.keys.sorted().compactMap { self.entries[$0]?.record.json }
     }
 
-    public func get(_ name: String) throws(HubError) -> JSONValue {
-        try self.entry(name).record.json
+    public func get(_ name: String) async throws(HubError) -> JSONValue {
+        await self.acquire()
+        defer { self.release() }
+        return try self.entry(name).record.json
     }
 
     private func entry(_ name: String) throws(HubError) -> Entry {
@@ -143,6 +148,7 @@ public actor SourceRegistry {
             for await report in reports { await self.apply(report) }
         }
         await self.loadStored()
+        self.release()
         for definition in self.configuration.sources where self.entries[definition.name] == nil {
             await self.createLogged(definition, why: "configured")
         }
@@ -172,6 +178,7 @@ public actor SourceRegistry {
         self.reportConsumer?.cancel()
     }
 
+    /// Runs while the gate is still held from `init`.
     private func loadStored() async {
         let documents: [(id: String, body: String)]
         do {
@@ -180,8 +187,6 @@ public actor SourceRegistry {
             self.logger.error("Could not load the stored sources", metadata: ["error.type": "\(error)"])
             return
         }
-        await self.acquire()
-        defer { self.release() }
         for document in documents {
             do {
                 var record = try SourceRecord(json: try JSONParser.parse(document.body))

@@ -53,6 +53,9 @@ struct TCPClientSource: SourceDriver {
                 } catch {
                     reason = "connection to \(self.address) failed: \(error)"
                 }
+            } catch let error as NIOConnectionError {
+                // The first attempt's error says it ("Connection refused"); the wrapper adds only noise.
+                reason = "cannot connect to \(self.address): \(error.connectionErrors.first.map { "\($0.error)" } ?? "\(error)")"
             } catch {
                 reason = "cannot connect to \(self.address): \(error)"
             }
