@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `switchboard cmd <device> <name> [params]`: sends a command and prints the command object
@@ -47,7 +48,8 @@ struct Cmd: AsyncParsableCommand {
         if let ttlMs { body["ttl_ms"] = ttlMs }
         if let key { body["key"] = key }
         let base = self.url.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        let device = self.device.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? self.device
+        let device =
+            self.device.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? self.device
         guard let target = URL(string: "\(base)/api/v1/devices/\(device)/commands" + (self.async ? "?async=true" : "")) else {
             throw ValidationError("bad --url \(self.url)")
         }

@@ -301,7 +301,9 @@ import Testing
             #expect((list[object: "result"]["devices"] as? [[String: Any]])?.first?["id"] as? String == "rpc-dev")
             #expect(try await call("devices.get", ["device": "rpc-dev"])[object: "result"][object: "info"]["commands"] as? [String] == ["blink"])
 
-            try await caller.send(json: ["op": "call", "id": "send", "method": "commands.send", "params": ["device": "rpc-dev", "name": "blink", "params": ["n": 3]]])
+            try await caller.send(json: [
+                "op": "call", "id": "send", "method": "commands.send", "params": ["device": "rpc-dev", "name": "blink", "params": ["n": 3]],
+            ])
             let cmd = try await device.nextJSON(where: { $0["op"] as? String == "cmd" })
             #expect(cmd[object: "params"]["n"] as? Int == 3)
             try await device.send(json: ["op": "cmd_result", "id": cmd["id"]!, "result": ["blinked": 3]])
@@ -319,7 +321,8 @@ import Testing
 
             for (method, params, code) in [
                 ("devices.get", [:], "bad_request"), ("devices.get", ["device": "ghost"], "not_found"),
-                ("commands.send", ["device": "rpc-dev"], "bad_request"), ("commands.send", ["device": "rpc-dev", "name": "blink", "async": "yes"], "bad_request"),
+                ("commands.send", ["device": "rpc-dev"], "bad_request"),
+                ("commands.send", ["device": "rpc-dev", "name": "blink", "async": "yes"], "bad_request"),
                 ("commands.send", ["device": "ghost", "name": "blink"], "not_found"), ("commands.get", ["id": 5], "bad_request"),
                 ("commands.list", ["limit": 0], "bad_request"), ("devices.list", ["x": 1], "bad_request"),
             ] as [(String, [String: Any], String)] {

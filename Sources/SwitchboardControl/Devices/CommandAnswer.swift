@@ -15,7 +15,9 @@ public struct CommandAnswer: Sendable {
     public init(json: JSONValue) throws(HubError) {
         guard case .object = json else { throw .badRequest("a command answer must be an object {\"id\",\"result\"|\"error\"}") }
         guard let idValue = json["id"] else { throw .badRequest("a command answer needs the command's id") }
-        guard let id = idValue.stringValue, !id.isEmpty else { throw .badRequest("the command id must be a non-empty string, not \(idValue.typeName)") }
+        guard let id = idValue.stringValue, !id.isEmpty else {
+            throw .badRequest("the command id must be a non-empty string, not \(idValue.typeName)")
+        }
         self.commandID = id
         if let error = json["error"], error != .null {
             guard case .object = error, let code = error["code"]?.stringValue, !code.isEmpty else {

@@ -1,6 +1,6 @@
-public import Logging
-import Synchronization
+import Logging
 public import SwitchboardCore
+import Synchronization
 
 /// Commands to devices: created, delivered, answered, timed out — each change
 /// stored (documents collection `commands`) and published on `$sys/commands` as
@@ -24,6 +24,8 @@ public final class CommandCenter: Sendable {
     static let keepFinishedMs: Int64 = 7 * 24 * 3600 * 1000
     /// At most this many commands may be queued or sent at once.
     static let maxPending = 10_000
+    /// Past this many commands in memory, finished ones beyond ``keepFinishedMs`` are dropped, then the oldest finished.
+    static let maxKept = 20_000
 
     struct State {
         var commands: [String: Command] = [:]
@@ -73,7 +75,11 @@ public final class CommandCenter: Sendable {
                 }
                 switch command.state {
                 case .sent:
-                    command.finish(.timedOut, now: now, error: .timeout("the hub restarted before the device answered; the command may or may not have run"))
+                    command.finish(
+                        .timedOut,
+                        now: now,
+                        error: .timeout("the hub restarted before the device answered; the command may or may not have run")
+                    )
                     self.record(command)
                 case .queued:
                     if let expires = command.expiresAt, expires <= now {
@@ -131,6 +137,7 @@ public final class CommandCenter: Sendable {
             guard state.pendingCount < Self.maxPending else {
                 return .failure(.limitExceeded("\(Self.maxPending) commands are already queued or waiting for answers"))
             }
+            if state.commands.count >= Self.maxKept { self.prune(&state, now: now) }
             var command = Command(id: Self.newID(), device: device, request: request, now: now)
             if link == nil {
                 guard request.ttlMs > 0 else {
@@ -255,8 +262,13 @@ public final class CommandCenter: Sendable {
     /// Stores and publishes the command's current state.
     private func record(_ command: Command) {
         self.effects.record(
-            collection: Self.collection, id: command.id, topic: SystemEvents.commands, event: command.state.rawValue, kind: "command",
-            object: command.json)
+            collection: Self.collection,
+            id: command.id,
+            topic: SystemEvents.commands,
+            event: command.state.rawValue,
+            kind: "command",
+            object: command.json
+        )
     }
 
     /// Saves a finished command and stops its timer; returns its waiters, to be resumed after the lock.
@@ -299,6 +311,20 @@ public final class CommandCenter: Sendable {
         guard let settled else { return }
         let (command, waiters) = settled
         for waiter in waiters { waiter.resume(returning: command) }
+    }
+
+    /// Forgets finished commands (and their keys): those older than ``keepFinishedMs``, then the oldest, down to 3/4 of ``maxKept``.
+    private func prune(_ state: inout State, now: Int64) {
+        let finished = state.commands.values.filter(\.state.isFinal).sorted { ($0.finishedAt ?? 0) < ($1.finishedAt ?? 0) }
+        var excess = state.commands.count - Self.maxKept * 3 / 4
+        for command in finished {
+            let old = (command.finishedAt ?? 0) < now - Self.keepFinishedMs
+            guard old || excess > 0 else { break }
+            state.commands.removeValue(forKey: command.id)
+            if let key = command.key { state.keys.removeValue(forKey: Self.keyIndex(command.device, key)) }
+            self.effects.enqueue(.delete(collection: Self.collection, id: command.id))
+            excess -= 1
+        }
     }
 
     private static func keyIndex(_ device: String, _ key: String) -> String { device + "\u{0}" + key }

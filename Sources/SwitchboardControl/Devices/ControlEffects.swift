@@ -1,6 +1,6 @@
 import Logging
-import Synchronization
 import SwitchboardCore
+import Synchronization
 
 /// The side effects of device and command state changes — store the record,
 /// publish the `$sys/…` event — run one at a time in the order they were made.

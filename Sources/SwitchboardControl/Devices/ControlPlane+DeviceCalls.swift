@@ -45,7 +45,9 @@ extension ControlPlane {
             if let value = params["device"], value != .null { device = try params.requiredString("device") }
             var limit = 100
             if let value = params["limit"], value != .null {
-                guard let number = value.int64Value, (1...1000).contains(number) else { throw .badRequest("limit must be a whole number from 1 to 1000") }
+                guard let number = value.int64Value, (1...1000).contains(number) else {
+                    throw .badRequest("limit must be a whole number from 1 to 1000")
+                }
                 limit = Int(number)
             }
             return .object([("commands", .array(self.commands.list(device: device, limit: limit).map(\.json)))])
@@ -61,7 +63,9 @@ extension ControlPlane {
         guard params != .null else { return }
         guard let members = params.objectValue else { throw .badRequest("params must be an object") }
         for (name, _) in members where !fields.contains(name) {
-            throw .badRequest(fields.isEmpty ? "this method takes no params" : "unknown param '\(name)'; this method takes \(fields.joined(separator: ", "))")
+            throw .badRequest(
+                fields.isEmpty ? "this method takes no params" : "unknown param '\(name)'; this method takes \(fields.joined(separator: ", "))"
+            )
         }
     }
 }

@@ -21,7 +21,16 @@ public struct Device: Sendable, Equatable {
     /// Epoch ms the hub first heard of it.
     public var firstSeen: Int64
 
-    public init(id: String, transport: String, address: String?, info: JSONValue, online: Bool, lastSeen: Int64, connectedSince: Int64?, firstSeen: Int64) {
+    public init(
+        id: String,
+        transport: String,
+        address: String?,
+        info: JSONValue,
+        online: Bool,
+        lastSeen: Int64,
+        connectedSince: Int64?,
+        firstSeen: Int64
+    ) {
         self.id = id
         self.transport = transport
         self.address = address

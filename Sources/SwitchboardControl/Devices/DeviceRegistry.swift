@@ -1,6 +1,6 @@
-public import Logging
-import Synchronization
+import Logging
 public import SwitchboardCore
+import Synchronization
 
 /// Connected and known devices.
 ///
@@ -44,7 +44,13 @@ public final class DeviceRegistry: Sendable {
                     device.online = false
                     device.connectedSince = nil
                     effects.record(
-                        collection: Self.collection, id: device.id, topic: SystemEvents.devices, event: "offline", kind: "device", object: device.json)
+                        collection: Self.collection,
+                        id: device.id,
+                        topic: SystemEvents.devices,
+                        event: "offline",
+                        kind: "device",
+                        object: device.json
+                    )
                 }
                 entries[device.id] = Entry(device: device, link: nil)
             }
@@ -70,9 +76,21 @@ public final class DeviceRegistry: Sendable {
     public func connect(_ id: String, transport: String, address: String?, info: JSONValue?, link: any DeviceLink) {
         let now = Hub.now()
         let replaced: (any DeviceLink)? = self.state.withLock { entries in
-            var entry = entries[id] ?? Entry(
-                device: Device(id: id, transport: transport, address: address, info: .object([]), online: false, lastSeen: now, connectedSince: nil, firstSeen: now),
-                link: nil)
+            var entry =
+                entries[id]
+                ?? Entry(
+                    device: Device(
+                        id: id,
+                        transport: transport,
+                        address: address,
+                        info: .object([]),
+                        online: false,
+                        lastSeen: now,
+                        connectedSince: nil,
+                        firstSeen: now
+                    ),
+                    link: nil
+                )
             let previous = entry.link
             if previous !== link { entry.device.connectedSince = now }
             entry.device.transport = transport
@@ -83,7 +101,13 @@ public final class DeviceRegistry: Sendable {
             entry.link = link
             entries[id] = entry
             self.effects.record(
-                collection: Self.collection, id: id, topic: SystemEvents.devices, event: "online", kind: "device", object: entry.device.json)
+                collection: Self.collection,
+                id: id,
+                topic: SystemEvents.devices,
+                event: "online",
+                kind: "device",
+                object: entry.device.json
+            )
             return previous === link ? nil : previous
         }
         if let replaced {
@@ -103,7 +127,13 @@ public final class DeviceRegistry: Sendable {
             entry.device.lastSeen = now
             entries[id] = entry
             self.effects.record(
-                collection: Self.collection, id: id, topic: SystemEvents.devices, event: "offline", kind: "device", object: entry.device.json)
+                collection: Self.collection,
+                id: id,
+                topic: SystemEvents.devices,
+                event: "offline",
+                kind: "device",
+                object: entry.device.json
+            )
         }
     }
 

@@ -30,7 +30,9 @@ struct DevicesController {
             let query = request.uri.queryParameters
             var limit = 100
             if let text = query["limit"] {
-                guard let value = Int(text), (1...1000).contains(value) else { throw HubError.badRequest("limit must be a whole number from 1 to 1000") }
+                guard let value = Int(text), (1...1000).contains(value) else {
+                    throw HubError.badRequest("limit must be a whole number from 1 to 1000")
+                }
                 limit = value
             }
             let device = query["device"].map { String($0) }

@@ -48,7 +48,11 @@ extension TestWebSocket {
     }
 
     /// The next `$sys` event (`data` of a `msg` frame) on `topic` that satisfies `predicate`.
-    func nextEvent(_ topic: String, timeout: Duration = .seconds(10), where predicate: ([String: Any]) -> Bool = { _ in true }) async throws
+    func nextEvent(
+        _ topic: String,
+        timeout: Duration = .seconds(10),
+        where predicate: ([String: Any]) -> Bool = { _ in true }
+    ) async throws
         -> [String: Any]
     {
         let frame = try await self.nextJSON(
@@ -57,7 +61,9 @@ extension TestWebSocket {
                     return false
                 }
                 return predicate(data)
-            }, timeout: timeout)
+            },
+            timeout: timeout
+        )
         return frame["data"] as! [String: Any]
     }
 }
