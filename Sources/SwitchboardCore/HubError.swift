@@ -12,7 +12,7 @@
 /// | `unsupported_media_type` | an HTTP body with a content type the endpoint does not take | 415 |
 /// | `forbidden` | not allowed for these credentials | 403 |
 /// | `not_found` | no such topic, method or resource | 404 |
-/// | `conflict` | the resource is in a state that forbids this (a finished command, a connection already named) | 409 |
+/// | `conflict` | the resource is in a state that forbids this (a finished command, a connection already named, a source name taken) | 409 |
 /// | `device_offline` | a command to a known device that is not connected, without `ttl_ms` to queue it | 409 |
 /// | `timeout` | an operation did not finish in time | 504 |
 /// | `rate_limited` | too many requests; back off and retry | 429 |

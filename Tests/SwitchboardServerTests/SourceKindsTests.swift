@@ -23,7 +23,7 @@ import Testing
             echo 'not json'
             echo '{"topic":"exec/other","data":{"routed":true}}'
             echo "to the log" >&2
-            echo '{"n":6}'
+            echo "{\\"n\\":6,\\"pid\\":$$}"
             exec sleep 600
             """)
         try await TestHub.with(configure: { $0.control.allowExec = true }) { hub in
@@ -34,11 +34,17 @@ import Testing
                 hub, #"{"name":"lines","kind":"exec","topic":"exec/lines","params":{"command":["/bin/sh","\#(script)"]}}"#)
             #expect(created.status == 201, "\(created.text)")
             var numbers: [Int] = []
-            for _ in 0..<6 { numbers.append(try await reader.nextData()["n"] as? Int ?? -1) }
+            var pid: Int32 = 0
+            for _ in 0..<6 {
+                let data = try await reader.nextData()
+                numbers.append(data["n"] as? Int ?? -1)
+                pid = (data["pid"] as? Int).map(Int32.init) ?? pid
+            }
             #expect(numbers == [1, 2, 3, 4, 5, 6], "in order; the non-JSON line skipped")
             #expect(try await other.nextData()["routed"] as? Bool == true)
             let stopped = try await SourcesAPI.action(hub, "lines", "stop")
             #expect(stopped.json["state"] as? String == "stopped")
+            #expect(pid > 0 && kill(pid, 0) != 0, "the program (pid \(pid)) is gone once the stop is answered")
             let events = try await watcher.waitFor("stopped", of: "lines")
             #expect(events.map(\.event) == ["created", "started", "stopped"], "a stopped program is not a failure")
             #expect(try await SourcesAPI.delete(hub, "lines").status == 200)

@@ -98,29 +98,32 @@ struct ExecSource: SourceDriver {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
+        let running = RunningProcess(process)
         do {
-            try process.run()
+            try running.run()
         } catch {
             return .ended("cannot start \(self.executable): \(error.localizedDescription)")
         }
         if restarting { context.report(.running) }
-        let running = RunningProcess(process)
         let output = ProcessOutput(stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading, process: running, context: context)
-        return await withTaskCancellationHandler {
+        let outcome = await withTaskCancellationHandler {
             for await event in output.events {
                 switch event {
                 case .line(let line):
                     await self.ingest(line, context: context)
                     output.consumed()
                 case .exited(let reason):
-                    return .ended(reason)
+                    return Outcome.ended(reason)
                 }
             }
-            return .cancelled
+            return Outcome.cancelled
         } onCancel: {
             running.terminate()
             output.cancel()
         }
+        // Stopped: the program is gone before the source says `stopped`, so nothing it printed comes later.
+        if case .cancelled = outcome { await running.exited() }
+        return outcome
     }
 
     func ingest(_ line: String, context: SourceContext) async {

@@ -10,13 +10,37 @@ final class RunningProcess: @unchecked Sendable {
 
     init(_ process: Process) { self.process = process }
 
-    /// SIGTERM now, SIGKILL if it is still running three seconds later.
+    /// How long a program may take to exit after SIGTERM before it gets SIGKILL.
+    static let grace: TimeInterval = 2
+
+    /// Starts the program with no signals blocked. The spawning thread's signal mask is inherited
+    /// (the hub's threads block SIGTERM), and a program that cannot see SIGTERM cannot stop cleanly.
+    func run() throws {
+        var empty = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try self.process.run()
+    }
+
+    /// SIGTERM now, SIGKILL if it is still running ``grace`` seconds later.
     func terminate() {
         guard self.process.isRunning else { return }
         let pid = self.process.processIdentifier
-        self.process.terminate()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 3) {
+        kill(pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.grace) {
             if self.process.isRunning { kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Returns once the program has exited (without blocking a task's thread).
+    func exited() async {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                self.process.waitUntilExit()
+                continuation.resume()
+            }
         }
     }
 

@@ -75,7 +75,7 @@ public actor SourceRegistry {
         let driver = try self.driver(for: record)
         await self.acquire()
         defer { self.release() }
-        guard self.entries[record.name] == nil else { throw HubError(code: "conflict", message: "a source named '\(record.name)' already exists") }
+        guard self.entries[record.name] == nil else { throw .conflict("a source named '\(record.name)' already exists") }
         try self.save(record)
         self.describe(record, driver: driver)
         let running = record.desired == .running
