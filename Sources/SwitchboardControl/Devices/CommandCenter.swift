@@ -157,6 +157,11 @@ public final class CommandCenter: Sendable {
         }
         let (command, deliver) = try outcome.get()
         if deliver, let link { link.deliver(command.delivery) }
+        if command.state == .queued, self.devices.link(device) != nil {
+            // The device connected while this was being queued, after its queue was delivered.
+            self.deliverQueued(to: device)
+            return self.command(command.id) ?? command
+        }
         return command
     }
 
