@@ -37,6 +37,8 @@ public actor SourceRegistry {
     private let reports: AsyncStream<Report>
     private let reportSink: AsyncStream<Report>.Continuation
     private var reportConsumer: Task<Void, Never>?
+    /// Set at shutdown: nothing may start after the running sources were stopped.
+    private var shuttingDown = false
 
     init(hub: Hub, store: any DocumentStore, events: SystemEvents, configuration: ControlConfiguration, logger: Logger) {
         self.hub = hub
@@ -75,6 +77,7 @@ public actor SourceRegistry {
         let driver = try self.driver(for: record)
         await self.acquire()
         defer { self.release() }
+        try self.refuseWhileShuttingDown()
         guard self.entries[record.name] == nil else { throw .conflict("a source named '\(record.name)' already exists") }
         try self.save(record)
         self.describe(record, driver: driver)
@@ -91,6 +94,7 @@ public actor SourceRegistry {
     public func start(_ name: String) async throws(HubError) -> JSONValue {
         await self.acquire()
         defer { self.release() }
+        try self.refuseWhileShuttingDown()
         var entry = try self.entry(name)
         guard entry.record.state != .running else { return entry.record.json }
         guard entry.driver != nil else {
@@ -167,6 +171,7 @@ public actor SourceRegistry {
     func stop() async {
         await self.acquire()
         defer { self.release() }
+        self.shuttingDown = true
         let tasks = self.entries.values.compactMap(\.task)
         for name in self.entries.keys {
             self.entries[name]?.generation += 1
@@ -283,6 +288,10 @@ public actor SourceRegistry {
     }
 
     // MARK: - Helpers
+
+    private func refuseWhileShuttingDown() throws(HubError) {
+        if self.shuttingDown { throw .unavailable("the hub is shutting down") }
+    }
 
     private func save(_ record: SourceRecord) throws(HubError) {
         do {

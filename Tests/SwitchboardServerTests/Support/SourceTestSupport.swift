@@ -8,6 +8,8 @@ struct SourceEvent: Equatable, CustomStringConvertible {
     let state: String
     let error: String?
     let seq: Int
+    /// When the hub committed the event (ms).
+    let ts: Int
 
     var description: String { "\(self.event) \(self.name) \(self.state)\(self.error.map { " (\($0))" } ?? "")" }
 }
@@ -33,7 +35,8 @@ struct SourceEventWatcher {
             else { continue }
             return SourceEvent(
                 event: data["event"] as? String ?? "?", name: source["name"] as? String ?? "?", state: source["state"] as? String ?? "?",
-                error: source["error"] as? String, seq: frame["seq"] as? Int ?? 0)
+                error: source["error"] as? String, seq: frame["seq"] as? Int ?? 0,
+                ts: frame["ts"] as? Int ?? 0)
         }
     }
 
