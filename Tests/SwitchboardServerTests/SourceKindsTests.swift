@@ -52,7 +52,7 @@ import Testing
     }
 
     @Test func aCrashingProgramIsRestartedWithBackoffAndItsFailuresAreVisible() async throws {
-        let script = try Self.script("echo '{\"alive\":true}'\nexit 3\n")
+        let script = try Self.script("echo \"{\\\"alive\\\":true,\\\"at\\\":$(date +%s%3N)}\"\nexit 3\n")
         try await TestHub.with(configure: { $0.control.allowExec = true }) { hub in
             let first = try await SourceEventWatcher.connect(hub)
             let second = try await SourceEventWatcher.connect(hub)
@@ -69,7 +69,15 @@ import Testing
             var other: [SourceEvent] = []
             while other.count < 6 { other.append(try await second.next()) }
             #expect(other == seen, "both watchers see the same events in the same order")
-            for _ in 0..<2 { #expect(try await reader.nextData()["alive"] as? Bool == true) }
+            var starts: [Int] = []
+            for _ in 0..<3 {
+                let data = try await reader.nextData()
+                #expect(data["alive"] as? Bool == true)
+                starts.append(data["at"] as? Int ?? 0)
+            }
+            // Back-off doubles from backoff_ms: the runs start at least 100, then 200 ms apart.
+            #expect(starts[1] - starts[0] >= 100, "\(starts)")
+            #expect(starts[2] - starts[1] >= 200, "\(starts)")
             let stopped = try await SourcesAPI.action(hub, "crash", "stop")
             #expect(stopped.json["state"] as? String == "stopped")
             #expect(stopped.json["error"] is NSNull)
