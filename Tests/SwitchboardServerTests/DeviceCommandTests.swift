@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 /// Devices and two-way commands over real sockets: WebSocket and base64 TCP
@@ -54,6 +55,18 @@ import Testing
             #expect(offline.string("event") == "offline")
             #expect(offline[object: "device"]["online"] as? Bool == false)
             await watcher.close()
+        }
+    }
+
+    @Test func deviceThatVanishesWithoutACloseFrameGoesOffline() async throws {
+        try await TestHub.with { hub in
+            let watcher = try await TestDevices.watchSystem(hub)
+            let device = try await TestDevices.webSocketDevice(hub, id: "ws-crash")
+            _ = try await watcher.nextEvent("$sys/devices", where: { $0.string("event") == "online" })
+            try await device.channel.close()  // a killed process: FIN, no close frame
+            let offline = try await watcher.nextEvent("$sys/devices")
+            #expect(offline.string("event") == "offline")
+            #expect(offline[object: "device"].string("id") == "ws-crash")
         }
     }
 

@@ -143,6 +143,18 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The server allows half-closure, so a peer that vanished without a close frame (killed,
+        // crashed) only shows up as closed input. Nothing more can arrive: close our side too, or
+        // the connection would linger in CLOSE-WAIT and its device would stay online.
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            self.finish()
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let error = error as? NIOWebSocketError {
             switch error {
