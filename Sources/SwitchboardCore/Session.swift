@@ -184,6 +184,12 @@ public final class Session: Subscriber, @unchecked Sendable {
         self.lastUnflushed = bytes
         self.unflushedMessages += messages
         self.unflushedBytes += bytes.readableBytes
+        // Many batches can be delivered in one loop turn (one run per topic each, when the
+        // loop was busy): hand them to the socket as they come, so that the outbound limit
+        // measures what the client has not taken, not what this turn has not flushed yet.
+        if self.unflushedMessages >= self.limits.maxMessages / 4 || self.unflushedBytes >= self.limits.maxBytes / 4 {
+            self.flush()
+        }
     }
 
     private func overflow() {

@@ -30,6 +30,8 @@ public final class SQLiteStore: Store {
     private let topicIDs = Mutex<[String: Int64]>([:])
     /// How often the WAL is checkpointed into the database file.
     static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
+    /// Page cache per connection, in KiB.
+    static let cacheKiB = 32 * 1024
     /// Rows deleted per retention transaction, so commits are never held up for long.
     static let retentionChunk: Int64 = 5000
 
@@ -41,6 +43,10 @@ public final class SQLiteStore: Store {
             // SQLite would otherwise checkpoint inside whichever COMMIT crosses 1000 WAL pages,
             // stalling that commit (and every publisher waiting on it) for the checkpoint's I/O.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // Each topic written in a batch dirties its own leaf pages (table and ts index);
+            // SQLite's default 2 MiB cache would evict and re-read them between batches
+            // once a few hundred topics are live. Grows only as pages are used.
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
         }
         configuration.label = "switchboard"
         let path = directory + "/switchboard.sqlite"

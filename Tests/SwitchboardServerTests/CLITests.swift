@@ -10,7 +10,8 @@ import Testing
         let stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Output {
+    /// Runs the binary to its end; a run that outlives `timeout` is killed (and fails the status check).
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 60) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: HubProcess.binary)
         process.arguments = arguments
@@ -21,6 +22,10 @@ import Testing
         let input = Pipe()
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
+        let pid = process.processIdentifier
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+            if process.isRunning { kill(pid, SIGKILL) }
+        }
         if let stdin {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()
@@ -60,6 +65,16 @@ import Testing
         #expect(rows.count == 4)
         let ndjson = try Self.run(["export", "cli/t", "--format", "ndjson", "--url", url])
         #expect(ndjson.stdout.split(separator: "\n").count == 3)
+    }
+
+    @Test func serveExitsWithAClearErrorWhenItsPortIsTaken() throws {
+        let first = try HubProcess.start(dataDirectory: TestFiles.temporaryDirectory())
+        defer { first.terminate() }
+        let output = try Self.run(
+            ["serve", "--http", "127.0.0.1:\(first.httpPort)", "--tcp", "127.0.0.1:0", "--data", TestFiles.temporaryDirectory()],
+            timeout: 30)
+        #expect(output.status != 0 && output.status != SIGKILL, "exits by itself, with a failure status")
+        #expect(output.stderr.contains("in use"), "says why: \(output.stderr)")
     }
 
     @Test func serveRefusesBadConfigurationWithAClearMessage() throws {

@@ -39,9 +39,11 @@ struct TCPLineServer: Service {
         let port = channel.localAddress?.port ?? self.address.port
         self.logger.info("TCP line listener bound", metadata: ["address": "\(self.address.host):\(port)"])
         self.onBound(port)
-        await withGracefulShutdownHandler {
+        // Cancellation too: when another service fails (the HTTP port is taken), the
+        // group cancels this one, and it must stop rather than wait forever.
+        await withTaskCancellationOrGracefulShutdownHandler {
             try? await channel.closeFuture.get()
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             channel.close(promise: nil)
         }
     }

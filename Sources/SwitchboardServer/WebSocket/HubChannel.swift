@@ -94,8 +94,11 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                     try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
                 }
             case .websocket:
-                // The connection handler does all the work on the event loop; this task only waits.
-                try await value.channel.closeFuture.get()
+                // The connection handler does all the work on the event loop. Returning
+                // ends this task, which would otherwise sit (with its stack) on every idle
+                // connection for its whole life; the channel stays open, and shutdown closes
+                // it through the `ConnectionRegistry`.
+                return
             }
         } catch {
             logger.debug("Connection ended", metadata: ["error.type": "\(error)"])
