@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -73,7 +74,8 @@ struct SourcesCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a source (and start it, unless --stopped).",
-            discussion: "Kinds: clock, sensor, accel, sine, exec, tcp-client, replay. A --param value is read as JSON when it is JSON, else as a string."
+            discussion:
+                "Kinds: clock, sensor, accel, sine, exec, tcp-client, replay. A --param value is read as JSON when it is JSON, else as a string."
         )
         @Argument(help: "The source's name (A-Z a-z 0-9 _ . ~ -).") var name: String
         @Argument(help: "The kind: clock, sensor, accel, sine, exec, tcp-client or replay.") var kind: String

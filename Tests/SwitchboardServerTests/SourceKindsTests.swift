@@ -25,13 +25,16 @@ import Testing
             echo "to the log" >&2
             echo "{\\"n\\":6,\\"pid\\":$$}"
             exec sleep 600
-            """)
+            """
+        )
         try await TestHub.with(configure: { $0.control.allowExec = true }) { hub in
             let watcher = try await SourceEventWatcher.connect(hub)
             let reader = try await TopicReader.connect(hub, topic: "exec/lines")
             let other = try await TopicReader.connect(hub, topic: "exec/other")
             let created = try await SourcesAPI.create(
-                hub, #"{"name":"lines","kind":"exec","topic":"exec/lines","params":{"command":["/bin/sh","\#(script)"]}}"#)
+                hub,
+                #"{"name":"lines","kind":"exec","topic":"exec/lines","params":{"command":["/bin/sh","\#(script)"]}}"#
+            )
             #expect(created.status == 201, "\(created.text)")
             var numbers: [Int] = []
             var pid: Int32 = 0
@@ -58,7 +61,9 @@ import Testing
             let second = try await SourceEventWatcher.connect(hub)
             let reader = try await TopicReader.connect(hub, topic: "exec/crash")
             let created = try await SourcesAPI.create(
-                hub, #"{"name":"crash","kind":"exec","topic":"exec/crash","params":{"command":"/bin/sh \#(script)","backoff_ms":100}}"#)
+                hub,
+                #"{"name":"crash","kind":"exec","topic":"exec/crash","params":{"command":"/bin/sh \#(script)","backoff_ms":100}}"#
+            )
             #expect(created.status == 201, "\(created.text)")
             var seen: [SourceEvent] = []
             // created, started, then twice: failed (exit status 3), started again.
@@ -104,7 +109,9 @@ import Testing
             let reader = try await TopicReader.connect(hub, topic: "tcpc/in")
             let other = try await TopicReader.connect(hub, topic: "tcpc/other")
             let created = try await SourcesAPI.create(
-                hub, #"{"name":"feed","kind":"tcp-client","topic":"tcpc/in","params":{"port":\#(port)}}"#)
+                hub,
+                #"{"name":"feed","kind":"tcp-client","topic":"tcpc/in","params":{"port":\#(port)}}"#
+            )
             #expect(created.status == 201, "\(created.text)")
             var values: [Int] = []
             for _ in 0..<3 { values.append(try await reader.nextData()["v"] as? Int ?? -1) }
@@ -117,7 +124,9 @@ import Testing
             let deadPort = closed.localAddress!.port!
             try await closed.close()
             _ = try await SourcesAPI.create(
-                hub, #"{"name":"nowhere","kind":"tcp-client","params":{"port":\#(deadPort),"backoff_ms":50}}"#)
+                hub,
+                #"{"name":"nowhere","kind":"tcp-client","params":{"port":\#(deadPort),"backoff_ms":50}}"#
+            )
             let events = try await watcher.waitFor("failed", of: "nowhere")
             #expect(events.last?.error?.contains("cannot connect to 127.0.0.1:\(deadPort)") == true, "\(events)")
             #expect(try await SourcesAPI.get(hub, "nowhere").json["state"] as? String == "failed")
@@ -131,7 +140,9 @@ import Testing
             let watcher = try await SourceEventWatcher.connect(hub)
             let reader = try await TopicReader.connect(hub, topic: "rec/copy")
             let created = try await SourcesAPI.create(
-                hub, #"{"name":"again","kind":"replay","topic":"rec/copy","params":{"from_topic":"rec/original","speed":100}}"#)
+                hub,
+                #"{"name":"again","kind":"replay","topic":"rec/copy","params":{"from_topic":"rec/original","speed":100}}"#
+            )
             #expect(created.status == 201, "\(created.text)")
             var values: [Int] = []
             for _ in 0..<5 { values.append(try await reader.nextData()["i"] as? Int ?? -1) }
@@ -142,13 +153,15 @@ import Testing
 
             let file = TestFiles.temporaryDirectory() + "/replay.ndjson"
             try """
-                {"topic":"x","seq":1,"ts":1000,"data":{"f":1}}
-                {"topic":"x","seq":2,"ts":1040,"data":{"f":2}}
-                {"f":3}
-                """.write(toFile: file, atomically: true, encoding: .utf8)
+            {"topic":"x","seq":1,"ts":1000,"data":{"f":1}}
+            {"topic":"x","seq":2,"ts":1040,"data":{"f":2}}
+            {"f":3}
+            """.write(toFile: file, atomically: true, encoding: .utf8)
             let fromFile = try await TopicReader.connect(hub, topic: "rec/file")
             let fileSource = try await SourcesAPI.create(
-                hub, #"{"name":"file","kind":"replay","topic":"rec/file","params":{"file":"\#(file)","interval_ms":20,"loop":true}}"#)
+                hub,
+                #"{"name":"file","kind":"replay","topic":"rec/file","params":{"file":"\#(file)","interval_ms":20,"loop":true}}"#
+            )
             #expect(fileSource.status == 201, "\(fileSource.text)")
             var fields: [Int] = []
             for _ in 0..<6 { fields.append(try await fromFile.nextData()["f"] as? Int ?? -1) }
@@ -160,17 +173,17 @@ import Testing
     @Test func configurationFileDeclaresSourcesExecAndDemo() throws {
         let file = TestFiles.temporaryDirectory() + "/switchboard.yaml"
         try """
-            allow_exec: true
-            demo: true
-            sources:
-              - name: lab-temp
-                kind: sensor
-                topic: lab/temp
-                params: { rate_hz: 2, unit: "°C", min: 15.5, max: 30 }
-              - name: ticks
-                kind: clock
-                state: stopped
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        allow_exec: true
+        demo: true
+        sources:
+          - name: lab-temp
+            kind: sensor
+            topic: lab/temp
+            params: { rate_hz: 2, unit: "°C", min: 15.5, max: 30 }
+          - name: ticks
+            kind: clock
+            state: stopped
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let configuration = try SwitchboardConfiguration.load(file: file, environment: [:], flags: [:])
         #expect(configuration.control.allowExec)
         #expect(configuration.control.demo)

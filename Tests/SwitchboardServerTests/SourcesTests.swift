@@ -192,7 +192,9 @@ import Testing
 
     @Test func demoCreatesAndStartsSimulatedSources() async throws {
         try await TestHub.with(configure: { $0.control.demo = true }) { hub in
-            for (name, topic) in [("demo-temperature", "demo/temperature"), ("demo-clock", "demo/clock"), ("demo-accel", "demo/accel"), ("demo-wave", "demo/wave")] {
+            for (name, topic) in [
+                ("demo-temperature", "demo/temperature"), ("demo-clock", "demo/clock"), ("demo-accel", "demo/accel"), ("demo-wave", "demo/wave"),
+            ] {
                 let source = try await SourcesAPI.get(hub, name)
                 #expect(source.json["state"] as? String == "running", "\(name): \(source.text)")
                 #expect(source.json["topic"] as? String == topic)

@@ -36,7 +36,8 @@ struct AccelSource: SourceDriver {
                     ("x", .rounded(self.amplitude * sin(2 * .pi * 0.5 * t) + jitter())),
                     ("y", .rounded(self.amplitude * cos(2 * .pi * 0.3 * t) + jitter())),
                     ("z", .rounded(1 + self.amplitude / 4 * sin(2 * .pi * 0.1 * t) + jitter())),
-                ]))
+                ])
+            )
         }
     }
 }

@@ -74,13 +74,17 @@ struct ExecSource: SourceDriver {
             let delay = backoff.next(afterRunning: .now - started)
             context.logger.warning(
                 "exec source ended; restarting after back-off",
-                metadata: ["source": "\(context.name)", "reason": "\(reason)", "delay": "\(delay)"])
+                metadata: ["source": "\(context.name)", "reason": "\(reason)", "delay": "\(delay)"]
+            )
             do { try await Task.sleep(for: delay) } catch { return }
             restarting = true
         }
     }
 
-    enum Outcome { case cancelled, ended(String) }
+    enum Outcome {
+        case cancelled
+        case ended(String)
+    }
 
     /// One run of the program, until it exits or the task is cancelled (then it is terminated).
     func runOnce(_ context: SourceContext, restarting: Bool) async -> Outcome {
@@ -134,7 +138,8 @@ struct ExecSource: SourceDriver {
         } catch {
             context.logger.error(
                 "exec source printed a line that is not a message; skipped",
-                metadata: ["source": "\(context.name)", "error.type": "\(error.code)", "error.message": "\(error.message)"])
+                metadata: ["source": "\(context.name)", "error.type": "\(error.code)", "error.message": "\(error.message)"]
+            )
         }
     }
 }

@@ -91,7 +91,8 @@ final class ProcessOutput: Sendable {
             Self.readLines(stderr, maxLineBytes: ExecSource.maxLineBytes) { line in
                 logger.info("exec source stderr", metadata: ["source": "\(name)", "line": "\(line)"])
                 return true
-            } tooLong: {}
+            } tooLong: {
+            }
         }
     }
 
@@ -130,7 +131,10 @@ final class ProcessOutput: Sendable {
                     continue
                 }
                 if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
-                if !line(String(decoding: bytes, as: UTF8.self)) { reading = false; break }
+                if !line(String(decoding: bytes, as: UTF8.self)) {
+                    reading = false
+                    break
+                }
             }
             if pending.count > maxLineBytes {
                 pending.removeAll()

@@ -137,7 +137,9 @@ struct ReplaySource: SourceDriver {
                 value = try JSONParser.parse(String(line))
             } catch {
                 context.logger.error(
-                    "replay file line is not JSON; skipped", metadata: ["source": "\(context.name)", "line": "\(number + 1)", "file": "\(path)"])
+                    "replay file line is not JSON; skipped",
+                    metadata: ["source": "\(context.name)", "line": "\(number + 1)", "file": "\(path)"]
+                )
                 continue
             }
             // An exported envelope: its own data and time; anything else is the data itself, `interval_ms` apart.

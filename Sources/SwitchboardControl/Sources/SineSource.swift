@@ -34,7 +34,9 @@ struct SineSource: SourceDriver {
                         frequencyHz: try wave.number("freq_hz", default: 0.2, in: 0...1000),
                         amplitude: try wave.number("amplitude", default: 1, in: -1e9...1e9),
                         offset: try wave.number("offset", default: 0, in: -1e9...1e9),
-                        phase: try wave.number("phase", default: 0, in: -1000...1000)))
+                        phase: try wave.number("phase", default: 0, in: -1000...1000)
+                    )
+                )
                 try wave.rejectUnknown()
             }
             self.waves = waves
@@ -59,9 +61,12 @@ struct SineSource: SourceDriver {
             let elapsed = ContinuousClock.Instant.now - origin
             let t = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             await context.publish(
-                .object(self.waves.map { wave in
-                    (wave.name, .rounded(wave.offset + wave.amplitude * sin(2 * .pi * wave.frequencyHz * t + wave.phase)))
-                }))
+                .object(
+                    self.waves.map { wave in
+                        (wave.name, .rounded(wave.offset + wave.amplitude * sin(2 * .pi * wave.frequencyHz * t + wave.phase)))
+                    }
+                )
+            )
         }
     }
 }

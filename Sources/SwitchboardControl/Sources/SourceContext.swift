@@ -36,7 +36,9 @@ struct SourceContext: Sendable {
             return true
         } catch {
             self.logger.warning(
-                "Source could not publish", metadata: ["source": "\(self.name)", "topic": "\(target)", "error.type": "\(error)"])
+                "Source could not publish",
+                metadata: ["source": "\(self.name)", "topic": "\(target)", "error.type": "\(error)"]
+            )
             return false
         }
     }

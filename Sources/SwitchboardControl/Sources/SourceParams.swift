@@ -39,7 +39,9 @@ struct SourceParams {
             throw .badRequest("\(self.kind) param '\(name)' must be a number, not \(value.typeName)")
         }
         guard range.contains(number) else {
-            throw .badRequest("\(self.kind) param '\(name)' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(number))")
+            throw .badRequest(
+                "\(self.kind) param '\(name)' must be between \(Self.format(range.lowerBound)) and \(Self.format(range.upperBound)), not \(Self.format(number))"
+            )
         }
         return number
     }
@@ -48,7 +50,9 @@ struct SourceParams {
     mutating func optionalInteger(_ name: String, in range: ClosedRange<Int>) throws(HubError) -> Int? {
         guard let value = self.value(name) else { return nil }
         guard let number = value.int64Value else {
-            throw .badRequest("\(self.kind) param '\(name)' must be a whole number, not \(value.typeName == "a number" ? value.serialized : value.typeName)")
+            throw .badRequest(
+                "\(self.kind) param '\(name)' must be a whole number, not \(value.typeName == "a number" ? value.serialized : value.typeName)"
+            )
         }
         guard number >= Int64(range.lowerBound), number <= Int64(range.upperBound) else {
             throw .badRequest("\(self.kind) param '\(name)' must be between \(range.lowerBound) and \(range.upperBound), not \(number)")

@@ -239,8 +239,12 @@ public actor SourceRegistry {
         let generation = entry.generation
         let sink = self.reportSink
         let context = SourceContext(
-            name: name, topic: entry.record.topic, hub: self.hub, logger: self.logger,
-            report: { sink.yield(Report(name: name, generation: generation, report: $0)) })
+            name: name,
+            topic: entry.record.topic,
+            hub: self.hub,
+            logger: self.logger,
+            report: { sink.yield(Report(name: name, generation: generation, report: $0)) }
+        )
         entry.task = Task { await driver.run(context) }
         entry.record.state = .running
         entry.record.error = nil

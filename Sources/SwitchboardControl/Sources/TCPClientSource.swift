@@ -87,7 +87,8 @@ struct TCPClientSource: SourceDriver {
         } catch {
             context.logger.error(
                 "tcp-client source received a line that is not a message; skipped",
-                metadata: ["source": "\(context.name)", "error.type": "\(error.code)", "error.message": "\(error.message)"])
+                metadata: ["source": "\(context.name)", "error.type": "\(error.code)", "error.message": "\(error.message)"]
+            )
         }
     }
 }

@@ -28,9 +28,12 @@ extension SwitchboardConfiguration {
                 throw ConfigurationError("\(file): source '\(name)': state must be running or stopped, not '\(state)'")
             }
             return SourceDefinition(
-                name: name, kind: kind, topic: entry["topic"].map { "\($0)" },
+                name: name,
+                kind: kind,
+                topic: entry["topic"].map { "\($0)" },
                 params: try entry["params"].map { try Self.json(fromYAML: $0, at: "source '\(name)' params") } ?? .object([]),
-                running: state == "running")
+                running: state == "running"
+            )
         }
     }
 

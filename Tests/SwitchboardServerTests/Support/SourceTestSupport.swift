@@ -34,9 +34,13 @@ struct SourceEventWatcher {
                 let source = data["source"] as? [String: Any]
             else { continue }
             return SourceEvent(
-                event: data["event"] as? String ?? "?", name: source["name"] as? String ?? "?", state: source["state"] as? String ?? "?",
-                error: source["error"] as? String, seq: frame["seq"] as? Int ?? 0,
-                ts: frame["ts"] as? Int ?? 0)
+                event: data["event"] as? String ?? "?",
+                name: source["name"] as? String ?? "?",
+                state: source["state"] as? String ?? "?",
+                error: source["error"] as? String,
+                seq: frame["seq"] as? Int ?? 0,
+                ts: frame["ts"] as? Int ?? 0
+            )
         }
     }
 
