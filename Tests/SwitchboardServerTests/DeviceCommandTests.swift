@@ -282,6 +282,8 @@ import Testing
             #expect(try await stranger.nextJSON()[object: "error"].string("code") == "bad_request")
             try await stranger.send(#"{"op":"hello","device":"x","info":[1]}"#)
             #expect(try await stranger.nextJSON()[object: "error"].string("code") == "bad_request")
+            let huge = String(repeating: "x", count: 40_000)
+            #expect(try await post("devices/ws-bad/commands", #"{"name":"toggle_relay","params":{"x":"\#(huge)"}}"#).errorCode == "too_large")
             try await device.send(#"{"op":"hello","device":"other-name"}"#)
             #expect(try await device.nextJSON()[object: "error"].string("code") == "conflict")
 

@@ -45,8 +45,11 @@ public final class CommandCenter: Sendable {
     let devices: DeviceRegistry
     let effects: ControlEffects
     let logger: Logger
+    /// `params`, `result` and `error` each fit in a `$sys/commands` event with room for the rest of the command.
+    let maxPayloadBytes: Int
 
     init(hub: Hub, store: any DocumentStore, events: SystemEvents, devices: DeviceRegistry, logger: Logger) {
+        self.maxPayloadBytes = max(1024, hub.configuration.maxMessageBytes / 2 - 1024)
         self.devices = devices
         self.effects = devices.effects
         self.logger = logger
@@ -128,6 +131,9 @@ public final class CommandCenter: Sendable {
         if let declared = known.declaredCommands, !declared.contains(request.name) {
             throw .badRequest("device '\(device)' declares the commands \(declared.joined(separator: ", ")); '\(request.name)' is not one of them")
         }
+        guard request.params.serialized.utf8.count <= self.maxPayloadBytes else {
+            throw .tooLarge("params are larger than \(self.maxPayloadBytes) bytes")
+        }
         let link = self.devices.link(device)
         let outcome: Result<(Command, Bool), HubError> = self.state.withLock { state in
             if let key = request.key, let existing = state.keys[Self.keyIndex(device, key)], let command = state.commands[existing] {
@@ -188,6 +194,13 @@ public final class CommandCenter: Sendable {
     /// A device answered. The command must be `sent` and be for `device`.
     public func answer(_ answer: CommandAnswer, from device: String) throws(HubError) {
         let now = Hub.now()
+        let payload: JSONValue
+        switch answer.outcome {
+        case .result(let value), .error(let value): payload = value
+        }
+        guard payload.serialized.utf8.count <= self.maxPayloadBytes else {
+            throw .tooLarge("a command's result or error is at most \(self.maxPayloadBytes) bytes; the command still waits for an answer")
+        }
         let outcome: Result<(Command, [Waiter]), HubError> = self.state.withLock { state in
             guard var command = state.commands[answer.commandID], command.device == device else {
                 return .failure(.notFound("no command '\(answer.commandID)' for device '\(device)'"))
