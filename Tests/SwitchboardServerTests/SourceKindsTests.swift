@@ -116,6 +116,8 @@ import Testing
             var values: [Int] = []
             for _ in 0..<3 { values.append(try await reader.nextData()["v"] as? Int ?? -1) }
             #expect(values == [1, 2, 4])
+            let descriptor = try await TestHTTP.get("\(hub.http)/api/v1/topics/tcpc/in/descriptor")
+            #expect(descriptor.json["title"] as? String == "feed")
             #expect(try await other.nextData()["v"] as? Int == 3)
             #expect(try await SourcesAPI.delete(hub, "feed").status == 200)
 

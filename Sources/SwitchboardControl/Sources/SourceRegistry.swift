@@ -307,8 +307,11 @@ public actor SourceRegistry {
 
     /// Sets the stream descriptor a dashboard charts the topic by (a replay copies its origin's).
     private func describe(_ record: SourceRecord, driver: any SourceDriver) {
-        let descriptor = driver.descriptor(title: record.name)?.serialized ?? (driver as? ReplaySource)?.descriptor(copiedFrom: self.hub)
-        guard let descriptor else { return }
+        // Data of unknown shape (a program's, a TCP peer's) gets a title; the dashboard infers the rest.
+        let descriptor =
+            driver.descriptor(title: record.name)?.serialized
+            ?? (driver as? ReplaySource)?.descriptor(copiedFrom: self.hub)
+            ?? JSONValue.object([("title", .string(record.name))]).serialized
         do {
             try self.hub.setDescriptor(descriptor, for: record.topic)
         } catch {
