@@ -4,6 +4,7 @@
 // Libraries: the ESP32 Arduino core (WiFi, mbedtls base64) and ArduinoJson 7.
 #include <WiFi.h>
 #include <ArduinoJson.h>
+#include <memory>
 #include "mbedtls/base64.h"
 
 const char* WIFI_SSID = "your-ssid";
