@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `switchboard cmd <device> <name> [params]`: sends a command and prints the command object

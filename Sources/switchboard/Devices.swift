@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(FoundationNetworking)
-    import FoundationNetworking
+import FoundationNetworking
 #endif
 
 /// `switchboard devices`: the hub's known devices, online first, as a table (or `--json`).
