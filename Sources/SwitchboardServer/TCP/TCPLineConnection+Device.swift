@@ -10,6 +10,7 @@ import SwitchboardCore
 extension TCPLineConnection: DeviceLink {
     func registerDevice(info: JSONValue?, encoding: Encoding) {
         guard let device = self.device else { return }
+        if self.registeredDevice == nil, let channel = self.context?.channel { DeviceKeepalive.enable(on: channel) }
         self.registeredDevice = device
         self.deviceEncoding = encoding
         let address = self.context?.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }

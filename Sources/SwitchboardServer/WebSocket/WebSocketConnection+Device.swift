@@ -24,6 +24,7 @@ extension WebSocketConnection: DeviceLink {
 
     func registerDevice(_ name: String, info: JSONValue?) {
         guard case .full = self.route else { return }
+        if self.registeredDevice == nil, let channel = self.channel { DeviceKeepalive.enable(on: channel) }
         self.registeredDevice = name
         self.endpoints.control.deviceConnected(name, transport: "websocket", address: self.remoteAddress, info: info, link: self)
     }

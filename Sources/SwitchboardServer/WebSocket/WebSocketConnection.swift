@@ -40,7 +40,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     private var eventLoop: (any EventLoop)?
     /// The connection's event loop, once it is in a pipeline.
     var channelEventLoop: (any EventLoop)? { self.eventLoop }
-    private var channel: (any Channel)?
+    private(set) var channel: (any Channel)?
     private var closing = false
     /// The device id this connection holds in the device registry, once it said hello (or `?device=`).
     var registeredDevice: String?
