@@ -16,16 +16,19 @@ import Testing
             curl.standardOutput = output
             try curl.run()
             defer { curl.terminate() }
-            try await Task.sleep(for: .milliseconds(300))
-            _ = try await TestHTTP.post("\(hub.http)/api/v1/publish/sse/b", #"{"live":true}"#)
-
             var text = ""
             let deadline = Date().addingTimeInterval(15)
-            while !text.contains("id: sse/b:1") && Date() < deadline {
-                let chunk = output.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                text += String(decoding: chunk, as: UTF8.self)
+            func read(until marker: String) {
+                while !text.contains(marker) && Date() < deadline {
+                    let chunk = output.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    text += String(decoding: chunk, as: UTF8.self)
+                }
             }
+            // The replay arrives after the subscription is in place, so what is published now is live.
+            read(until: "id: sse/a:3")
+            _ = try await TestHTTP.post("\(hub.http)/api/v1/publish/sse/b", #"{"live":true}"#)
+            read(until: "id: sse/b:1")
             let ids = text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
             #expect(ids == ["sse/a:2", "sse/a:3", "sse/b:1"], "replay after since, then live")
             #expect(text.contains(#"data: {"topic":"sse/b","seq":1,"#))
