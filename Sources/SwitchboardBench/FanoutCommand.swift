@@ -105,10 +105,13 @@ struct FanoutCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let succeeded: Bool
         if search {
-            let searcher = RateSearch(
-                settings: settings, group: group, startRate: startRate ?? max(1, 10_000 / Double(subscribers)),
-                maxRate: maxRate, bisectSteps: bisectSteps, pause: pause)
-            let report = await searcher.run { Self.printError($0) }
+            let searcher = PassingRateSearch<FanoutResult>(
+                startRate: startRate ?? max(1, 10_000 / Double(subscribers)), maxRate: maxRate, bisectSteps: bisectSteps,
+                pause: pause)
+            let outcome = await searcher.run { rate in
+                await FanoutRun(settings: settings, rate: rate, group: group).run()
+            } progress: { Self.printError($0) }
+            let report = SearchReport(subscribers: subscribers, size: size, outcome: outcome)
             if json { print(try Self.encode(report)) } else { report.lines.forEach { print($0) } }
             succeeded = report.best != nil
         } else {

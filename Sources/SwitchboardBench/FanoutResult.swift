@@ -1,7 +1,7 @@
 import Histogram
 
 /// The figures of one fan-out run, as printed with `--json`.
-struct FanoutResult: Codable, Sendable {
+struct FanoutResult: Codable, Sendable, RateSearchStep {
     /// Publish rate the schedule asked for, messages per second.
     var targetRate: Double
     var subscribers: Int

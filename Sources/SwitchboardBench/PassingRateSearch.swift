@@ -10,19 +10,19 @@ protocol RateSearchStep: Sendable {
     var line: String { get }
 }
 
-/// The rate search of `fanout --search`, for any kind of run: doubles from
+/// The rate search of `fanout --search` and `fanin --search`: doubles from
 /// `startRate` until a run fails (or halves until one passes), bisects between
 /// the last pass and the first failure, then measures once more at half the
 /// found rate. Every step is a fresh run; the number of steps is bounded.
-///
-/// `RateSearch` does the same for fan-out runs; this one is generic so that
-/// other benchmarks need not copy it.
 struct PassingRateSearch<Step: RateSearchStep> {
     let startRate: Double
     let maxRate: Double
     let bisectSteps: Int
     /// Seconds between runs, for the server to let go of the previous run's connections.
     let pause: Double
+
+    /// At most this many doublings or halvings before bisecting.
+    static var maxScalingSteps: Int { 16 }
 
     /// What the search found.
     struct Outcome {
@@ -50,7 +50,7 @@ struct PassingRateSearch<Step: RateSearchStep> {
         }
 
         var rate = min(startRate, maxRate)
-        for _ in 0..<RateSearch.maxScalingSteps {
+        for _ in 0..<Self.maxScalingSteps {
             let result = await step(rate, "scan")
             if result.passed {
                 passed = result

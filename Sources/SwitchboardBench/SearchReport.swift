@@ -15,6 +15,17 @@ struct SearchReport: Codable, Sendable {
     /// Every run of the search, in order.
     var steps: [FanoutResult] = []
 
+    init(subscribers: Int, size: Int, outcome: PassingRateSearch<FanoutResult>.Outcome) {
+        self.subscribers = subscribers
+        self.size = size
+        maxRate = outcome.best?.targetRate
+        reachedCeiling = outcome.reachedCeiling
+        deliveredPerSecond = outcome.best?.deliveredPerSecond
+        best = outcome.best
+        half = outcome.half
+        steps = outcome.steps
+    }
+
     /// Human-readable summary lines.
     var lines: [String] {
         guard let best, let maxRate else {
