@@ -58,12 +58,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "web-embedder",
+            swiftSettings: swiftSettings
+        ),
+        .plugin(
+            name: "EmbedWebPages",
+            capability: .buildTool(),
+            dependencies: ["web-embedder"]
+        ),
+        .target(
+            name: "SwitchboardWeb",
+            exclude: ["Web"],
+            swiftSettings: swiftSettings,
+            plugins: ["EmbedWebPages"]
+        ),
         .target(
             name: "SwitchboardServer",
             dependencies: [
                 "SwitchboardControl",
                 "SwitchboardCore",
                 "SwitchboardStore",
+                "SwitchboardWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

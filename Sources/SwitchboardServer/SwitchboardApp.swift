@@ -10,6 +10,7 @@ public import ServiceLifecycle
 public import SwitchboardControl
 public import SwitchboardCore
 import SwitchboardStore
+import SwitchboardWeb
 import Synchronization
 
 /// The whole hub as one service: store, hub, HTTP/WebSocket server, TCP
@@ -130,6 +131,7 @@ public final class SwitchboardApp: Service {
         HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)
         DevicesController(control: self.control).addRoutes(to: router)
         SourcesController(sources: self.control.sources).addRoutes(to: router)
+        WebController(pages: WebPages()).addRoutes(to: router)
         return router
     }
 }
