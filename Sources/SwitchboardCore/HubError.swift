@@ -10,6 +10,7 @@
 /// | `too_large` | a message, frame, line or body exceeds its limit | 413 |
 /// | `unknown_op` | a WebSocket `op` the hub does not know | 400 |
 /// | `unsupported_media_type` | an HTTP body with a content type the endpoint does not take | 415 |
+/// | `unauthorized` | no credentials, or a token that is unknown, revoked or expired | 401 |
 /// | `forbidden` | not allowed for these credentials | 403 |
 /// | `not_found` | no such topic, method or resource | 404 |
 /// | `conflict` | the resource is in a state that forbids this (a finished command, a connection already named, a source name taken) | 409 |
@@ -36,6 +37,7 @@ public struct HubError: Error, Hashable, Sendable, CustomStringConvertible {
     public var httpStatus: Int {
         switch self.code {
         case "bad_json", "bad_topic", "bad_request", "unknown_op": 400
+        case "unauthorized": 401
         case "forbidden": 403
         case "not_found": 404
         case "conflict", "device_offline": 409
@@ -59,6 +61,8 @@ public struct HubError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func tooLarge(_ message: String) -> Self { .init(code: "too_large", message: message) }
     public static func unknownOp(_ message: String) -> Self { .init(code: "unknown_op", message: message) }
     public static func unsupportedMediaType(_ message: String) -> Self { .init(code: "unsupported_media_type", message: message) }
+    public static func unauthorized(_ message: String) -> Self { .init(code: "unauthorized", message: message) }
+    public static func rateLimited(_ message: String) -> Self { .init(code: "rate_limited", message: message) }
     public static func forbidden(_ message: String) -> Self { .init(code: "forbidden", message: message) }
     public static func notFound(_ message: String) -> Self { .init(code: "not_found", message: message) }
     public static func conflict(_ message: String) -> Self { .init(code: "conflict", message: message) }

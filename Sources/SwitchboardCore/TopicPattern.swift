@@ -38,4 +38,25 @@ public struct TopicPattern: Hashable, Sendable, CustomStringConvertible {
         }
         return topicSegments.isEmpty
     }
+
+    /// Whether every topic `other` can match is also matched by this pattern
+    /// (`lab/#` covers `lab/+/temp`; `lab/+` does not cover `lab/#`). Used to
+    /// decide whether a subscription stays inside a token's `sub:` scopes.
+    public func covers(_ other: TopicPattern) -> Bool {
+        // A leading wildcard never matches `$` topics, so it cannot cover a pattern naming one.
+        if let first = self.segments.first, first == "+" || first == "#", other.segments.first?.first == "$" {
+            return false
+        }
+        var index = 0
+        while index < self.segments.count {
+            let segment = self.segments[index]
+            if segment == "#" { return true }
+            guard index < other.segments.count else { return false }
+            let inner = other.segments[index]
+            if inner == "#" { return false }
+            if segment != "+" && segment != inner { return false }
+            index += 1
+        }
+        return index == other.segments.count
+    }
 }
