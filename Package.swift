@@ -70,9 +70,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "SwitchboardRace",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SwitchboardControl",
             dependencies: [
                 "SwitchboardCore",
+                "SwitchboardRace",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -141,6 +146,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardBench",
                 "SwitchboardCore",
+                "SwitchboardRace",
                 "SwitchboardServer",
                 "SwitchboardStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -166,6 +172,12 @@ let package = Package(
                 "SwitchboardMQTT",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardRaceTests",
+            dependencies: ["SwitchboardRace"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
