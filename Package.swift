@@ -105,6 +105,7 @@ let package = Package(
                 "SwitchboardAuth",
                 "SwitchboardControl",
                 "SwitchboardCore",
+                "SwitchboardMQTT",
                 "SwitchboardStore",
                 "SwitchboardWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -144,6 +145,7 @@ let package = Package(
         .executableTarget(
             name: "switchboard",
             dependencies: [
+                "SwitchboardAuth",
                 "SwitchboardBench",
                 "SwitchboardCore",
                 "SwitchboardRace",
@@ -183,8 +185,11 @@ let package = Package(
         .testTarget(
             name: "SwitchboardServerTests",
             dependencies: [
+                "SwitchboardAuth",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 "SwitchboardControl",
                 "SwitchboardCore",
+                "SwitchboardMQTT",
                 "SwitchboardServer",
                 "SwitchboardStore",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 public import SwitchboardCore
 import Synchronization
@@ -69,6 +69,11 @@ public final class Authenticator: Sendable {
 
     // MARK: - Tokens
 
+    /// Whether checking `token` needs ``authenticate(token:)``'s suspension (a JWT); Switchboard tokens do not.
+    public static func isJWT(_ token: String) -> Bool {
+        TokenRecord.id(inToken: token) == nil && token.split(separator: ".", omittingEmptySubsequences: false).count == 3
+    }
+
     /// The grant for `token` (a Switchboard token or a JWT), or for no token at all.
     public func authenticate(token: String?) async -> Result<Grant, HubError> {
         guard let token, !token.isEmpty else {
@@ -98,7 +103,7 @@ public final class Authenticator: Sendable {
         return .success(Grant(subject: "token:\(record.id)", scopes: record.parsedScopes))
     }
 
-    static let missing = HubError.unauthorized(
+    public static let missing = HubError.unauthorized(
         "credentials required: send a token as 'Authorization: Bearer <token>' or '?token=<token>', or log in")
 
     // MARK: - Accounts and sessions
@@ -131,7 +136,7 @@ public final class Authenticator: Sendable {
         _ = self.state.withLock { $0.sessions.removeValue(forKey: sessionID) }
     }
 
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
 
 /// A logged-in dashboard user, identified by an HttpOnly cookie.

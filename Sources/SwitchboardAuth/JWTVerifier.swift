@@ -6,18 +6,20 @@ public import SwitchboardCore
 /// Switchboard token. Scopes come from the `scope` claim (space-separated, as
 /// in OAuth 2) or a `scopes` array; `exp` is required.
 public struct JWTVerifier: Sendable {
-    let keys: JWTKeyCollection
+    let secret: String
 
-    public init(secret: String) async {
-        self.keys = JWTKeyCollection()
-        await self.keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+    public init(secret: String) {
+        self.secret = secret
     }
 
     /// The grant of a valid token, or `unauthorized` saying why not.
     public func verify(_ token: String) async -> Result<Grant, HubError> {
         let claims: Claims
         do {
-            claims = try await self.keys.verify(token, as: Claims.self)
+            // A collection is cheap to make; keeping one would need an async init.
+            let keys = JWTKeyCollection()
+            await keys.add(hmac: HMACKey(from: self.secret), digestAlgorithm: .sha256)
+            claims = try await keys.verify(token, as: Claims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
             return .failure(.unauthorized("the JWT has expired"))
         } catch {

@@ -1,6 +1,6 @@
 import Crypto
-public import Foundation
-public import SwitchboardCore
+import Foundation
+import SwitchboardCore
 
 /// A stored access token: only the SHA-256 of the secret is kept, so a copy
 /// of the database file does not give away working tokens.
@@ -57,4 +57,13 @@ public struct TokenRecord: Codable, Sendable, Equatable {
 
     /// The scopes parsed; a record with a scope this version cannot read grants nothing for it.
     public var parsedScopes: [Scope] { self.scopes.compactMap { try? Scope(parsing: $0) } }
+}
+
+extension Encodable {
+    /// The record as stored in the documents table: compact JSON with sorted keys.
+    public func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
 }

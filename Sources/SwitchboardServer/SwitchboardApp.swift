@@ -7,6 +7,7 @@ import NIOCore
 import NIOPosix
 import Prometheus
 public import ServiceLifecycle
+public import SwitchboardAuth
 public import SwitchboardControl
 public import SwitchboardCore
 import SwitchboardStore
@@ -28,15 +29,19 @@ public final class SwitchboardApp: Service {
     public let hub: Hub
     public let control: ControlPlane
     public let configuration: SwitchboardConfiguration
+    public let authenticator: Authenticator
     let logger: Logger
     let registry: ConnectionRegistry
     let prometheus: PrometheusCollectorRegistry
-    private let bound = Mutex<(http: Int?, tcp: Int?, waiters: [CheckedContinuation<Void, Never>])>((nil, nil, []))
+    /// Persistent MQTT sessions and which connection holds each client id.
+    let mqttSessions: MQTTSessions
+    private let bound = Mutex<(http: Int?, tcp: Int?, mqtt: Int?, waiters: [CheckedContinuation<Void, Never>])>((nil, nil, nil, []))
 
     /// The addresses the listeners bound, known once they are listening (port 0 becomes a real port).
     public struct Listening: Sendable {
         public let httpPort: Int
         public let tcpPort: Int?
+        public let mqttPort: Int?
     }
 
     /// Opens the store in `configuration.dataDirectory` and prepares every service.
@@ -45,9 +50,14 @@ public final class SwitchboardApp: Service {
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(directory: configuration.dataDirectory, durability: configuration.durability, logger: logger)
+        self.authenticator = try Authenticator(
+            store: store, jwt: configuration.security.jwtSecret.map(JWTVerifier.init(secret:)),
+            sessionTTL: .seconds(configuration.security.sessionTTLSeconds), logger: logger)
+        try Self.checkExposure(configuration, authenticator: self.authenticator)
         self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
         self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
         self.registry = ConnectionRegistry(maxConnections: configuration.limits.maxConnections)
+        self.mqttSessions = MQTTSessions(store: store, logger: logger)
         self.prometheus = prometheus ?? PrometheusCollectorRegistry()
     }
 
@@ -61,17 +71,18 @@ public final class SwitchboardApp: Service {
             }
             if ready { continuation.resume() }
         }
-        return self.bound.withLock { Listening(httpPort: $0.http!, tcpPort: $0.tcp) }
+        return self.bound.withLock { Listening(httpPort: $0.http!, tcpPort: $0.tcp, mqttPort: $0.mqtt) }
     }
 
-    private func isReady(_ state: (http: Int?, tcp: Int?, waiters: [CheckedContinuation<Void, Never>])) -> Bool {
-        state.http != nil && (self.configuration.tcp == nil || state.tcp != nil)
+    private func isReady(_ state: (http: Int?, tcp: Int?, mqtt: Int?, waiters: [CheckedContinuation<Void, Never>])) -> Bool {
+        state.http != nil && (self.configuration.tcp == nil || state.tcp != nil) && (self.configuration.mqtt == nil || state.mqtt != nil)
     }
 
-    private func markBound(http: Int? = nil, tcp: Int? = nil) {
+    private func markBound(http: Int? = nil, tcp: Int? = nil, mqtt: Int? = nil) {
         let waiters = self.bound.withLock { state -> [CheckedContinuation<Void, Never>] in
             if let http { state.http = http }
             if let tcp { state.tcp = tcp }
+            if let mqtt { state.mqtt = mqtt }
             guard self.isReady(state) else { return [] }
             defer { state.waiters.removeAll() }
             return state.waiters
@@ -81,12 +92,19 @@ public final class SwitchboardApp: Service {
 
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        let webSockets = WebSocketEndpoints(hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits)
+        var webSockets = WebSocketEndpoints(
+            hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits, authenticator: self.authenticator,
+            allowedOrigins: self.configuration.security.allowedOrigins)
+        let mqtt = MQTTEndpoint(
+            hub: self.hub, control: self.control, sessions: self.mqttSessions, registry: self.registry, limits: self.configuration.limits,
+            access: .open, logger: self.logger)
+        webSockets.mqtt = mqtt
+        let endpoints = webSockets
         let router = self.buildRouter()
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
         let http = Application(
             router: router,
-            server: HTTPServerBuilder { responder in HubChannel(responder: responder, webSockets: webSockets, http1: http1) },
+            server: HTTPServerBuilder { responder in HubChannel(responder: responder, webSockets: endpoints, http1: http1) },
             configuration: .init(
                 address: .hostname(self.configuration.http.host, port: self.configuration.http.port),
                 serverName: "switchboard",
@@ -106,12 +124,18 @@ public final class SwitchboardApp: Service {
             // After the hub (so stopped before it): sources publish until they are stopped.
             ControlService(control: self.control),
             RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
+            CredentialReloader(authenticator: self.authenticator),
         ]
         if let tcp = self.configuration.tcp {
             services.append(
                 TCPLineServer(
                     address: tcp, hub: self.hub, control: self.control, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
+                    authenticator: self.authenticator,
                     eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: { [self] port in self.markBound(tcp: port) }))
+        }
+        if let address = self.configuration.mqtt {
+            services.append(
+                MQTTServer(address: address, endpoint: mqtt, eventLoopGroup: eventLoopGroup, onBound: { [self] port in self.markBound(mqtt: port) }))
         }
         services.append(http)
         // Last in the list, so first to hear of a shutdown: closes connections before the listeners wait for them.
@@ -124,15 +148,30 @@ public final class SwitchboardApp: Service {
     func buildRouter() -> Router<SwitchboardRequestContext> {
         let router = Router(context: SwitchboardRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AuthMiddleware(authenticator: self.authenticator))
         let limits = self.configuration.limits
+        let rules = AccessRules(control: self.control)
+        LoginController(authenticator: self.authenticator, secureCookies: false).addRoutes(to: router)
         PublishController(hub: self.hub, limits: limits).addRoutes(to: router)
         TopicsController(hub: self.hub).addRoutes(to: router)
         SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)
         HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)
         DevicesController(control: self.control).addRoutes(to: router)
-        SourcesController(sources: self.control.sources).addRoutes(to: router)
+        SourcesController(sources: self.control.sources, rules: rules).addRoutes(to: router)
         WebController(pages: WebPages()).addRoutes(to: router)
         return router
+    }
+}
+
+/// Re-reads tokens and accounts, so ones the CLI created or revoked take effect while the hub runs.
+struct CredentialReloader: Service {
+    let authenticator: Authenticator
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Authenticator.reloadInterval) }
+            self.authenticator.reloadIfOlder(than: Authenticator.reloadInterval)
+        }
     }
 }
 
@@ -183,5 +222,22 @@ struct ConnectionCloser: Service {
     func run() async throws {
         try? await gracefulShutdown()
         self.registry.closeAll()
+    }
+}
+
+extension SwitchboardApp {
+    /// A hub reachable from other machines with no credentials at all would let anyone
+    /// publish, subscribe and send commands: refuse to start unless asked to.
+    static func checkExposure(_ configuration: SwitchboardConfiguration, authenticator: Authenticator) throws {
+        guard !authenticator.isRequired, !configuration.security.allowAnonymous else { return }
+        let exposed = [configuration.http, configuration.tcp, configuration.mqtt].compactMap { $0 }.filter { !Self.isLoopback($0.host) }
+        guard let first = exposed.first else { return }
+        throw ConfigurationError(
+            "refusing to listen on \(first) without authentication: create a token (switchboard token create --scope …) "
+                + "or an account (switchboard user add …), or pass --allow-anonymous")
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 }

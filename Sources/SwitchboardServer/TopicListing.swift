@@ -15,7 +15,8 @@ enum TopicListing {
     }
 
     /// `{"topics":[…]}` for every topic (hub topics under `$` included only when asked).
-    static func all(_ hub: Hub, includeSystem: Bool = true) -> JSONValue {
-        .object([("topics", .array(hub.listTopics().filter { includeSystem || !$0.topic.isSystem }.map(json)))])
+    /// Every topic `visible` lets through (the caller's `sub:` scopes).
+    static func all(_ hub: Hub, includeSystem: Bool = true, visible: (Topic) -> Bool = { _ in true }) -> JSONValue {
+        .object([("topics", .array(hub.listTopics().filter { (includeSystem || !$0.topic.isSystem) && visible($0.topic) }.map(json)))])
     }
 }

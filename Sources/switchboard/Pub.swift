@@ -51,7 +51,14 @@ struct Pub: AsyncParsableCommand {
 
 /// Small helpers over URLSession for the CLI.
 enum HTTPClient {
+    /// The token every CLI client sends when the hub needs credentials.
+    static var token: String? { ProcessInfo.processInfo.environment["SWITCHBOARD_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
+
     static func send(_ request: URLRequest) async throws -> (Data, HTTPURLResponse) {
+        var request = request
+        if let token = Self.token, request.value(forHTTPHeaderField: "Authorization") == nil {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
         let (data, response): (Data, URLResponse)
         do {
             (data, response) = try await URLSession.shared.data(for: request)

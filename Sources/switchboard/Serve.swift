@@ -21,6 +21,8 @@ struct Serve: AsyncParsableCommand {
     var http: String?
     @Option(help: "Raw TCP line listen address HOST:PORT, or 'off'. Default 127.0.0.1:7000.")
     var tcp: String?
+    @Option(help: "MQTT 3.1.1 listen address HOST:PORT, or 'off'. Default 127.0.0.1:1883.")
+    var mqtt: String?
     @Option(help: "Directory of the SQLite file. Default ./data.")
     var data: String?
     @Option(help: "YAML config file.")
@@ -38,10 +40,14 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow exec sources, which run external programs.")
     var allowExec = false
 
+    @Flag(help: "Listen on a non-loopback address even with no token or account (anyone who can reach it may do anything).")
+    var allowAnonymous = false
+
     func run() async throws {
         var flags: [String: String] = [:]
         flags["http"] = self.http
         flags["tcp"] = self.tcp
+        flags["mqtt"] = self.mqtt
         flags["data"] = self.data
         flags["retain_age"] = self.retainAge
         flags["retain_count"] = self.retainCount
@@ -49,6 +55,7 @@ struct Serve: AsyncParsableCommand {
         flags["log_level"] = self.logLevel
         if self.demo { flags["demo"] = "true" }
         if self.allowExec { flags["allow_exec"] = "true" }
+        if self.allowAnonymous { flags["allow_anonymous"] = "true" }
         let environment = ProcessInfo.processInfo.environment
         let configuration: SwitchboardConfiguration
         do {

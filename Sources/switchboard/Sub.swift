@@ -30,6 +30,7 @@ struct Sub: AsyncParsableCommand {
         if let since { query.append("since=\(since)") }
         if let last { query.append("last=\(last)") }
         if self.dataOnly { query.append("format=data") }
+        if let token = HTTPClient.token { query.append("token=\(token)") }
         let pattern = self.pattern.replacingOccurrences(of: "#", with: "%23")
         let target = self.url.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/ws/sub/" + pattern
             + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))

@@ -11,6 +11,7 @@ extension SwitchboardConfiguration {
     public static let keys: [(key: String, help: String)] = [
         ("http", "HTTP/WebSocket listen address HOST:PORT (default 127.0.0.1:8080)"),
         ("tcp", "raw TCP listen address HOST:PORT, or 'off' (default 127.0.0.1:7000)"),
+        ("mqtt", "MQTT listen address HOST:PORT, or 'off' (default 127.0.0.1:1883)"),
         ("data", "directory of the SQLite file (default ./data)"),
         ("max_message_bytes", "largest message data in bytes (default 65536)"),
         ("max_connections", "open WebSocket + TCP connections (default 20000)"),
@@ -27,6 +28,10 @@ extension SwitchboardConfiguration {
         ("log_level", "trace, debug, info, notice, warning, error or critical (default info)"),
         ("allow_exec", "allow exec sources, which run programs (default false)"),
         ("demo", "create and start the demo sources (default false)"),
+        ("allow_anonymous", "listen on a non-loopback address without tokens or accounts (default false)"),
+        ("jwt_secret", "HS256 secret (≥ 32 bytes) of JWTs accepted as tokens (default none: no JWTs)"),
+        ("session_ttl", "how long a dashboard log-in lasts, e.g. 12h (default 12h)"),
+        ("allowed_origins", "comma-separated origins besides the hub's own allowed to open cookie WebSockets (default none)"),
     ]
 
     /// Reads the configuration: `file` (YAML), then `environment`, then `flags` — later wins.
@@ -91,6 +96,7 @@ extension SwitchboardConfiguration {
         switch key {
         case "http": self.http = try HostPort(parsing: value)
         case "tcp": self.tcp = value.lowercased() == "off" ? nil : try HostPort(parsing: value)
+        case "mqtt": self.mqtt = value.lowercased() == "off" ? nil : try HostPort(parsing: value)
         case "data": self.dataDirectory = value
         case "max_message_bytes": self.hub.maxMessageBytes = try Self.positive(value, key)
         case "max_connections": self.limits.maxConnections = try Self.positive(value, key)
@@ -111,6 +117,15 @@ extension SwitchboardConfiguration {
             self.logLevel = level
         case "allow_exec": self.control.allowExec = try Self.flag(value, key)
         case "demo": self.control.demo = try Self.flag(value, key)
+        case "allow_anonymous": self.security.allowAnonymous = try Self.flag(value, key)
+        case "jwt_secret":
+            guard value.utf8.count >= 32 else { throw ConfigurationError("jwt_secret must have at least 32 bytes (HS256 needs a long random secret)") }
+            self.security.jwtSecret = value
+        case "session_ttl":
+            guard let ms = try Self.duration(value), ms >= 60_000 else { throw ConfigurationError("session_ttl must be at least 1m, not '\(value)'") }
+            self.security.sessionTTLSeconds = Int(ms / 1000)
+        case "allowed_origins":
+            self.security.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         default: throw ConfigurationError("unknown setting '\(key)'")
         }
     }

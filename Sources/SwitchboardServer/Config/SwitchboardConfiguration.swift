@@ -11,6 +11,8 @@ public struct SwitchboardConfiguration: Sendable {
     public var http = HostPort(host: "127.0.0.1", port: 8080)
     /// Raw TCP line listener. Default `127.0.0.1:7000`; `nil` (`off`) disables it.
     public var tcp: HostPort? = HostPort(host: "127.0.0.1", port: 7000)
+    /// MQTT 3.1.1 listener. Default `127.0.0.1:1883`; `nil` (`off`) disables it. MQTT over WebSocket is on the HTTP port at `/mqtt`.
+    public var mqtt: HostPort? = HostPort(host: "127.0.0.1", port: 1883)
     /// Directory of the SQLite file. Default `./data`.
     public var dataDirectory = "./data"
     /// Hub limits: message size, window, retention, outbound queues.
@@ -25,6 +27,8 @@ public struct SwitchboardConfiguration: Sendable {
     public var logLevel = Logger.Level.info
     /// Sources, `exec` permission and the demo.
     public var control = ControlConfiguration()
+    /// Who may connect: anonymous access, JWTs, sessions, origins.
+    public var security = SecurityConfiguration()
 
     public init() {}
 }
@@ -65,6 +69,21 @@ public struct ServerLimits: Sendable {
     public var maxBodyBytes = 16 * 1024 * 1024
     /// Largest WebSocket frame read, in bytes; larger frames close the connection (1009). Default 1 MiB.
     public var maxFrameBytes = 1024 * 1024
+
+    public init() {}
+}
+
+/// Authentication settings. Tokens and accounts themselves live in the data
+/// directory (`switchboard token …`, `switchboard user …`).
+public struct SecurityConfiguration: Sendable {
+    /// Listen on a non-loopback address without any token or account. Default `false`: the hub refuses to start.
+    public var allowAnonymous = false
+    /// The HS256 secret of JWTs from an existing backend; `nil` (default) accepts no JWTs.
+    public var jwtSecret: String?
+    /// How long a dashboard log-in lasts. Default 12 hours.
+    public var sessionTTLSeconds = 12 * 3600
+    /// Origins (`https://dash.example.org`) besides the hub's own whose pages may open WebSockets with a session cookie.
+    public var allowedOrigins: [String] = []
 
     public init() {}
 }

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import SwitchboardControl
+import SwitchboardAuth
 import SwitchboardCore
 
 /// Devices and their commands:
@@ -13,6 +14,7 @@ import SwitchboardCore
 /// - `GET /api/v1/commands?device=&limit=`, `GET /api/v1/commands/<id>`, `POST /api/v1/commands/<id>/cancel`
 struct DevicesController {
     let control: ControlPlane
+    var rules: AccessRules { AccessRules(control: self.control) }
 
     func addRoutes(to router: Router<SwitchboardRequestContext>) {
         router.get("/api/v1/devices") { _, _ in
@@ -23,8 +25,10 @@ struct DevicesController {
             guard let device = self.control.devices.device(id) else { throw HubError.notFound("no device '\(id)'") }
             return JSONResponse.make(device.json)
         }
-        router.post("/api/v1/devices/:id/commands") { request, _ in
-            try await self.send(request, device: try Self.segment(request, 3))
+        router.post("/api/v1/devices/:id/commands") { request, context in
+            let device = try Self.segment(request, 3)
+            try self.rules.checkCommand(try context.requireGrant(), device: device)
+            return try await self.send(request, device: device)
         }
         router.get("/api/v1/commands") { request, _ in
             let query = request.uri.queryParameters
@@ -43,8 +47,10 @@ struct DevicesController {
             guard let command = self.control.commands.command(id) else { throw HubError.notFound("no command '\(id)'") }
             return JSONResponse.make(command.json)
         }
-        router.post("/api/v1/commands/:id/cancel") { request, _ in
-            JSONResponse.make(try self.control.commands.cancel(try Self.segment(request, 3)).json)
+        router.post("/api/v1/commands/:id/cancel") { request, context in
+            let id = try Self.segment(request, 3)
+            try self.rules.checkCommand(try context.requireGrant(), commandID: id)
+            return JSONResponse.make(try self.control.commands.cancel(id).json)
         }
     }
 

@@ -3,6 +3,7 @@ import Logging
 import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
+import SwitchboardAuth
 import SwitchboardCore
 
 /// `POST /api/v1/publish/<topic>`: one JSON body, or NDJSON (one message per line).
@@ -34,6 +35,8 @@ struct PublishController {
 
     func publish(_ request: Request, context: SwitchboardRequestContext) async throws -> Response {
         let topic = try RequestTopic.topic(RequestTopic.tail(request, dropping: 3))
+        let grant = try context.requireGrant()
+        guard grant.mayPublish(topic) else { throw grant.refusal("publishing to \(topic)", needs: "pub:\(topic)") }
         let kind = try Self.bodyKind(request)
         let body = try await request.body.collect(upTo: self.limits.maxBodyBytes)
         let from = request.uri.queryParameters["from"].map(String.init)

@@ -4,6 +4,7 @@ import Hummingbird
 import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
+import SwitchboardAuth
 import SwitchboardCore
 
 /// `GET /api/v1/subscribe?topics=a/%23,b&since=a/x:41,b:7&last=N&policy=latest`:
@@ -53,6 +54,10 @@ struct SubscribeController {
 
     func subscribe(_ request: Request, context: SwitchboardRequestContext) throws -> Response {
         let query = try Query(request, maxPatterns: self.limits.maxSubscriptionsPerConnection)
+        let grant = try context.requireGrant()
+        for pattern in query.patterns where !grant.maySubscribe(pattern) {
+            throw grant.refusal("subscribing to \(pattern)", needs: "sub:\(pattern)")
+        }
         let eventLoop = context.eventLoop
         let hub = self.hub
         let (stream, continuation) = AsyncStream.makeStream(of: SSEOutlet.Item.self)

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SwitchboardAuth
 import SwitchboardCore
 
 /// Topics, their history and their stream descriptors:
@@ -19,20 +20,25 @@ struct TopicsController {
     static let descriptorKinds: Set<String> = ["line", "bar", "scatter", "table", "leaderboard", "gauge", "value", "image", "heatmap"]
 
     func addRoutes(to router: Router<SwitchboardRequestContext>) {
-        router.get("/api/v1/topics") { request, _ in
+        router.get("/api/v1/topics") { request, context in
             let includeSystem = request.uri.queryParameters["system"] != "false"
-            return JSONResponse.make(TopicListing.all(self.hub, includeSystem: includeSystem))
+            let grant = try context.requireGrant()
+            return JSONResponse.make(TopicListing.all(self.hub, includeSystem: includeSystem, visible: grant.mayRead))
         }
-        router.get("/api/v1/topics/**") { request, _ in
+        router.get("/api/v1/topics/**") { request, context in
             let (topic, action) = try Self.topicAndAction(request)
+            let grant = try context.requireGrant()
+            guard grant.mayRead(topic) else { throw grant.refusal("reading \(topic)", needs: "sub:\(topic)") }
             switch action {
             case "messages": return try await self.history(request, topic: topic)
             case "descriptor": return try self.getDescriptor(topic)
             default: throw HubError.notFound("no such endpoint; use /api/v1/topics/<topic>/messages or /descriptor")
             }
         }
-        router.put("/api/v1/topics/**") { request, _ in
+        router.put("/api/v1/topics/**") { request, context in
             let (topic, action) = try Self.topicAndAction(request)
+            let grant = try context.requireGrant()
+            guard grant.mayPublish(topic) else { throw grant.refusal("describing \(topic)", needs: "pub:\(topic)") }
             guard action == "descriptor" else { throw HubError.notFound("only /api/v1/topics/<topic>/descriptor can be PUT") }
             return try await self.putDescriptor(request, topic: topic)
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import SwitchboardAuth
 import SwitchboardControl
 import SwitchboardCore
 
@@ -13,6 +14,8 @@ import SwitchboardCore
 /// - A line starting with `[` is a batch of such messages.
 /// - A line not starting with `{` or `[` is base64; answers to it are base64 too.
 /// - A bad line gets `{"error":{"code","message"}}` and is skipped.
+/// - When the hub needs credentials, the hello carries `"token"`; until then every
+///   publish is refused (`unauthorized`), and a refused token closes the connection.
 ///
 /// State is touched only on the connection's event loop.
 final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
@@ -25,7 +28,12 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     let control: ControlPlane
     let registry: ConnectionRegistry
     let maxLineBytes: Int
+    let authenticator: Authenticator
     let logger: Logger
+    /// What this connection may do: anonymous on an open hub, otherwise set by a hello with a token.
+    private var grant: Grant?
+    /// Lines that arrived while a JWT was being verified, handled in order once it is.
+    private var pendingLines: [ByteBuffer]?
     var device: String?
     private var defaultTopic: Topic?
     private(set) var context: ChannelHandlerContext?
@@ -35,7 +43,9 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     var deviceEncoding = Encoding.json
     var eventLoop: (any EventLoop)?
 
-    init(hub: Hub, control: ControlPlane, registry: ConnectionRegistry, maxLineBytes: Int, logger: Logger) {
+    init(hub: Hub, control: ControlPlane, registry: ConnectionRegistry, maxLineBytes: Int, authenticator: Authenticator, logger: Logger) {
+        self.authenticator = authenticator
+        self.grant = authenticator.isRequired ? nil : .anonymous
         self.hub = hub
         self.control = control
         self.registry = registry
@@ -92,6 +102,10 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     // MARK: - Lines
 
     private func received(_ rawLine: ByteBuffer) {
+        if self.pendingLines != nil {
+            self.pendingLines!.append(rawLine)
+            return
+        }
         var line = rawLine
         while let first = line.readableBytesView.first, first == 0x20 || first == 0x09 { line.moveReaderIndex(forwardBy: 1) }
         while let last = line.readableBytesView.last, last == 0x20 || last == 0x09 { line.moveWriterIndex(to: line.writerIndex - 1) }
@@ -135,11 +149,10 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
         do throws(HubError) {
             guard case .object(let members) = object else { throw .badJSON("a batch must hold JSON objects") }
             if let hello = object["hello"] {
-                try self.hello(hello, object)
-                self.registerDevice(info: object["info"], encoding: encoding)
-                self.answer(#"{"ok":true}"#, encoding: encoding)
+                try self.authenticateThenHello(hello, object, encoding: encoding)
                 return
             }
+            guard let grant = self.grant else { throw PresentedCredentials.missing }
             if let answer = object["cmd_result"] {
                 try self.control.commandAnswered(answer, from: self.registeredDevice)
                 return
@@ -171,6 +184,7 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
                 topic = defaultTopic
                 data = object
             }
+            guard grant.mayPublish(topic) else { throw grant.refusal("publishing to \(topic)", needs: "pub:\(topic)") }
             let bytes = ByteBuffer(string: data.serialized)
             guard bytes.readableBytes <= self.hub.configuration.maxMessageBytes else {
                 throw .tooLarge("data is \(bytes.readableBytes) bytes, the limit is \(self.hub.configuration.maxMessageBytes)")
@@ -179,6 +193,56 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
         } catch {
             self.fail(error, id: id, encoding: encoding)
         }
+    }
+
+    /// A hello with a token is checked first (a JWT off the loop, holding back later lines);
+    /// a refused token gets its error and the connection is closed.
+    private func authenticateThenHello(_ hello: JSONValue, _ object: JSONValue, encoding: Encoding) throws(HubError) {
+        guard let tokenValue = object["token"] else {
+            guard self.grant != nil else { throw PresentedCredentials.missing }
+            try self.completeHello(hello, object, encoding: encoding)
+            return
+        }
+        guard let token = tokenValue.stringValue else { throw .badRequest("token must be a string") }
+        if !Authenticator.isJWT(token) {
+            try self.helloAuthenticated(self.authenticator.authenticate(switchboardToken: token), hello, object, encoding: encoding)
+            return
+        }
+        guard let eventLoop = self.eventLoop else { return }
+        self.pendingLines = []
+        let authenticator = self.authenticator
+        Task {
+            let result = await authenticator.authenticate(token: token)
+            eventLoop.execute {
+                let held = self.pendingLines ?? []
+                self.pendingLines = nil
+                do throws(HubError) {
+                    try self.helloAuthenticated(result, hello, object, encoding: encoding)
+                } catch {
+                    self.fail(error, id: object["id"], encoding: encoding, flush: true)
+                }
+                for line in held { self.received(line) }
+                self.context?.flush()
+            }
+        }
+    }
+
+    private func helloAuthenticated(_ result: Result<Grant, HubError>, _ hello: JSONValue, _ object: JSONValue, encoding: Encoding) throws(HubError) {
+        switch result {
+        case .success(let grant):
+            self.grant = grant
+            try self.completeHello(hello, object, encoding: encoding)
+        case .failure(let error):
+            self.fail(error, id: object["id"], encoding: encoding, flush: true)
+            self.pendingLines = []  // nothing more is read from a refused client
+            self.context?.close(promise: nil)
+        }
+    }
+
+    private func completeHello(_ hello: JSONValue, _ object: JSONValue, encoding: Encoding) throws(HubError) {
+        try self.hello(hello, object)
+        self.registerDevice(info: object["info"], encoding: encoding)
+        self.answer(#"{"ok":true}"#, encoding: encoding)
     }
 
     private func hello(_ hello: JSONValue, _ object: JSONValue) throws(HubError) {

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import SwitchboardAuth
 import SwitchboardControl
 import SwitchboardCore
 
@@ -13,6 +14,7 @@ struct TCPLineServer: Service {
     let control: ControlPlane
     let registry: ConnectionRegistry
     let maxLineBytes: Int
+    let authenticator: Authenticator
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
@@ -22,6 +24,7 @@ struct TCPLineServer: Service {
         let control = self.control
         let registry = self.registry
         let maxLineBytes = self.maxLineBytes
+        let authenticator = self.authenticator
         let logger = self.logger
         let channel = try await ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
@@ -31,7 +34,7 @@ struct TCPLineServer: Service {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(
-                        TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, logger: logger))
+                        TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, authenticator: authenticator, logger: logger))
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

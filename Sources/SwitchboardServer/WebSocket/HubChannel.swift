@@ -7,6 +7,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import SwitchboardCore
 
 /// The HTTP/1 child channel of the hub: plain requests go to the Hummingbird
 /// router; WebSocket upgrades get a ``WebSocketConnection``, a synchronous NIO
@@ -37,17 +38,43 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let webSockets = self.webSockets
             let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+            let access = NIOLoopBoundBox(PresentedCredentials.Outcome.refused(PresentedCredentials.missing), eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: webSockets.maxFrameSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     upgradeAttempted.value = true
-                    return channel.eventLoop.makeSucceededFuture(WebSocketRoute.parse(uri: head.uri) == nil ? nil : HTTPHeaders())
+                    guard WebSocketRoute.parse(uri: head.uri) != nil || (webSockets.mqtt != nil && MQTTWebSocket.matches(uri: head.uri)) else {
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    let presented = PresentedCredentials(
+                        authorization: head.headers.first(name: "authorization"), queryToken: URIParts.split(head.uri).query["token"],
+                        cookie: head.headers.first(name: "cookie"))
+                    let origin = head.headers.first(name: "origin"), host = head.headers.first(name: "host")
+                    let check = { @Sendable (outcome: PresentedCredentials.Outcome) -> HTTPHeaders in
+                        if case .session = outcome, !webSockets.originAllowed(origin: origin, host: host) {
+                            access.value = .refused(.forbidden("a session cookie from the page at \(origin ?? "?") is not accepted; add it to allowed_origins"))
+                        } else {
+                            access.value = outcome
+                        }
+                        return MQTTWebSocket.responseHeaders(for: head)
+                    }
+                    // Tokens and sessions are checked right here; only a JWT needs a task.
+                    if let outcome = presented.resolveNow(with: webSockets.authenticator) {
+                        return channel.eventLoop.makeSucceededFuture(check(outcome))
+                    }
+                    let promise = channel.eventLoop.makePromise(of: PresentedCredentials.Outcome.self)
+                    promise.completeWithTask { await presented.resolve(with: webSockets.authenticator) }
+                    return promise.futureResult.map(check)
                 },
                 upgradePipelineHandler: { channel, head in
                     channel.eventLoop.makeCompletedFuture {
+                        if let mqtt = webSockets.mqtt, MQTTWebSocket.matches(uri: head.uri) {
+                            try mqtt.installOverWebSocket(on: channel)
+                            return UpgradeResult.websocket
+                        }
                         guard let (route, common) = WebSocketRoute.parse(uri: head.uri) else { throw ChannelError.inappropriateOperationForState }
-                        try webSockets.install(on: channel, route: route, common: common, logger: logger)
+                        try webSockets.install(on: channel, route: route, common: common, access: access.value, logger: logger)
                         return UpgradeResult.websocket
                     }
                 }

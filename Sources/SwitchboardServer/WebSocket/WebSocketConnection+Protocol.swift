@@ -1,6 +1,7 @@
 import Logging
 import Foundation
 import NIOCore
+import SwitchboardAuth
 import SwitchboardControl
 import SwitchboardCore
 
@@ -31,7 +32,9 @@ extension WebSocketConnection {
             case "pub": try self.handlePublish(request, id: id)
             case "call": try self.handleCall(request, id: id)
             case "hello": try self.handleHello(request, id: id)
-            case "cmd_result": try self.handleCommandResult(request)
+            case "cmd_result":
+                _ = try self.requireGrant()
+                try self.handleCommandResult(request)
             default: throw .unknownOp("unknown op '\(op)'; expected sub, unsub, pub, call, hello or cmd_result")
             }
         } catch {
@@ -60,6 +63,10 @@ extension WebSocketConnection {
 
     private func handleSubscribe(_ request: JSONParser.Object, id: JSONValue?) throws(HubError) {
         let patterns = try self.patterns(request)
+        let grant = try self.requireGrant()
+        for pattern in patterns where !grant.maySubscribe(pattern) {
+            throw grant.refusal("subscribing to \(pattern)", needs: "sub:\(pattern)")
+        }
         var since: [Topic: Int64] = [:]
         if let sinceValue = request["since"] {
             guard let members = sinceValue.objectValue else { throw .badRequest("since must be an object of topic → seq") }
@@ -101,6 +108,8 @@ extension WebSocketConnection {
         guard let topicValue = request["topic"] else { throw .badRequest("missing topic") }
         guard let name = topicValue.stringValue else { throw .badRequest("topic must be a string") }
         let topic = try Topic(validating: name)
+        let grant = try self.requireGrant()
+        guard grant.mayPublish(topic) else { throw grant.refusal("publishing to \(topic)", needs: "pub:\(topic)") }
         guard let data = request.raw["data"] else { throw .badRequest("missing data") }
         let maxBytes = self.hub.configuration.maxMessageBytes
         guard data.readableBytes <= maxBytes else { throw .tooLarge("data is \(data.readableBytes) bytes, the limit is \(maxBytes)") }
@@ -115,8 +124,34 @@ extension WebSocketConnection {
     }
 
     private func handleHello(_ request: JSONParser.Object, id: JSONValue?) throws(HubError) {
-        try self.hello(device: request["device"], info: request["info"])
-        self.sendControl(Replies.ok(id: id))
+        guard let tokenValue = request["token"] else {
+            _ = try self.requireGrant()
+            try self.hello(device: request["device"], info: request["info"])
+            self.sendControl(Replies.ok(id: id))
+            return
+        }
+        guard let token = tokenValue.stringValue else { throw .badRequest("token must be a string") }
+        let (device, info) = (request["device"], request["info"])
+        let authenticator = self.endpoints.authenticator
+        let eventLoop = self.channelEventLoop!
+        Task {
+            let result = await authenticator.authenticate(token: token)
+            eventLoop.execute {
+                switch result {
+                case .success(let grant):
+                    self.grant = grant
+                    do throws(HubError) {
+                        try self.hello(device: device, info: info)
+                        self.sendControl(Replies.ok(id: id))
+                    } catch {
+                        self.sendError(id: id, error)
+                    }
+                case .failure(let error):
+                    self.sendError(id: id, error)
+                    self.refuse(error)
+                }
+            }
+        }
     }
 
     private func handleCall(_ request: JSONParser.Object, id: JSONValue?) throws(HubError) {
@@ -131,28 +166,31 @@ extension WebSocketConnection {
             result = BuiltinMethods.time()
         case "hello":
             let params = request["params"] ?? .null
+            _ = try self.requireGrant()
             try self.hello(device: params["device"], info: params["info"])
             result = BuiltinMethods.hello(client: self.device)
         case "topics.list":
-            result = TopicListing.all(self.hub)
+            result = TopicListing.all(self.hub, visible: try self.requireGrant().mayRead)
         default:
             guard let handler = self.endpoints.control.calls.handler(for: method) else {
                 let known = (["time", "hello", "topics.list"] + self.endpoints.control.calls.methods).joined(separator: ", ")
                 throw .notFound("unknown method '\(method)'; methods are \(known)")
             }
-            self.callAsync(handler, params: request["params"] ?? .null, id: id)
+            self.callAsync(handler, method: method, params: request["params"] ?? .null, grant: try self.requireGrant(), id: id)
             return
         }
         self.sendControl(Replies.result(id: id, result))
     }
 
     /// Runs a control-plane method off the event loop and answers on it, in the order answers come.
-    private func callAsync(_ handler: @escaping CallRouter.Handler, params: JSONValue, id: JSONValue?) {
+    private func callAsync(_ handler: @escaping CallRouter.Handler, method: String, params: JSONValue, grant: Grant, id: JSONValue?) {
         let context = CallContext(device: self.device)
         guard let eventLoop = self.channelEventLoop else { return }
+        let rules = AccessRules(control: self.endpoints.control)
         Task {
             let reply: String
             do throws(HubError) {
+                try await rules.checkCall(grant, method: method, params: params)
                 reply = Replies.result(id: id, try await handler(params, context))
             } catch {
                 reply = Replies.error(id: id, error)

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import SwitchboardAuth
 import SwitchboardControl
 import SwitchboardCore
 
@@ -46,8 +47,24 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     var registeredDevice: String?
     /// The peer's `host:port`, shown in the device registry.
     private(set) var remoteAddress: String?
+    /// What this connection may do; `nil` until a `/ws` client without credentials sends `hello` with a token.
+    var grant: Grant?
+    /// Set when the upgrade's credentials were refused: the connection is closed with 1008 at once.
+    private let refusal: HubError?
 
-    init(route: WebSocketRoute, device: String?, endpoints: WebSocketEndpoints, writer: FrameWriter, logger: Logger) {
+    init(
+        route: WebSocketRoute, device: String?, access: PresentedCredentials.Outcome, endpoints: WebSocketEndpoints, writer: FrameWriter,
+        logger: Logger
+    ) {
+        switch access {
+        case .refused(let error):
+            // A `/ws` client may still authenticate with `hello`, unless it sent credentials that were refused.
+            if case .full = route, error == PresentedCredentials.missing { self.refusal = nil } else { self.refusal = error }
+            self.grant = nil
+        default:
+            self.grant = access.grant
+            self.refusal = nil
+        }
         self.route = route
         if case .subscribe(let subscription) = route {
             self.frameKind = subscription.dataOnly ? .data : .envelope
@@ -76,6 +93,10 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
             return
         }
         ServerMetrics.shared.webSocketConnected()
+        if let refusal = self.refusal {
+            self.refuse(refusal)
+            return
+        }
         switch self.route {
         case .full:
             if let device = self.device {
@@ -86,9 +107,17 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
                     self.sendError(id: nil, error)
                 }
             }
-        case .publish:
-            break
+        case .publish(let topic):
+            guard let grant = self.grant, grant.mayPublish(topic) else {
+                self.refuse(self.grant?.refusal("publishing to \(topic)", needs: "pub:\(topic)") ?? PresentedCredentials.missing)
+                return
+            }
         case .subscribe(let subscription):
+            guard let grant = self.grant, grant.maySubscribe(subscription.pattern) else {
+                let pattern = subscription.pattern
+                self.refuse(self.grant?.refusal("subscribing to \(pattern)", needs: "sub:\(pattern)") ?? PresentedCredentials.missing)
+                return
+            }
             var since: [Topic: Int64] = [:]
             if let seq = subscription.since {
                 for (topic, _) in self.hub.topics(matching: subscription.pattern) { since[topic] = seq }
@@ -218,6 +247,18 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         self.sendControl(Replies.error(id: id, error))
     }
 
+    /// Sends the error, then closes with 1008 (policy violation) and the error code as the reason.
+    func refuse(_ error: HubError) {
+        self.sendError(id: nil, error)
+        self.close(code: CloseCode.policyViolation, reason: "\(error.code): \(error.message)".utf8Prefix(123))
+    }
+
+    /// The grant for an action, or `unauthorized` when the connection has none yet.
+    func requireGrant() throws(HubError) -> Grant {
+        guard let grant = self.grant else { throw PresentedCredentials.missing }
+        return grant
+    }
+
     /// Sends a close frame, then closes the connection once it is written.
     func close(code: UInt16, reason: String) {
         guard !self.closing, let channel = self.channel else { return }
@@ -276,5 +317,17 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
 
     func closeSlowConsumer(reason: String) {
         self.close(code: CloseCode.tryAgainLater, reason: reason)
+    }
+}
+
+extension String {
+    /// At most `count` bytes of UTF-8, cut at a character boundary (a close reason may have 123).
+    func utf8Prefix(_ count: Int) -> String {
+        var result = ""
+        for character in self {
+            guard result.utf8.count + character.utf8.count <= count else { break }
+            result.append(character)
+        }
+        return result
     }
 }

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOWebSocket
+import SwitchboardAuth
 import SwitchboardControl
 import SwitchboardCore
 
@@ -11,12 +12,28 @@ struct WebSocketEndpoints: Sendable {
     let control: ControlPlane
     let registry: ConnectionRegistry
     let limits: ServerLimits
+    /// MQTT over WebSocket on `/mqtt`; `nil` turns that endpoint off.
+    var mqtt: MQTTEndpoint? = nil
+    let authenticator: Authenticator
+    /// Origins (`scheme://host[:port]`) besides the hub's own that may open cookie-authenticated WebSockets.
+    let allowedOrigins: [String]
 
     /// Frames up to this size are read, so a too-large `data` gets a `too_large`
     /// error and the connection stays open; larger ones close it (1009).
     var maxFrameSize: Int { max(self.limits.maxFrameBytes, self.hub.configuration.maxMessageBytes + 4096) }
 
-    func install(on channel: any Channel, route: WebSocketRoute, common: WebSocketRoute.Common, logger: Logger) throws {
+    /// Browsers send cookies with cross-site WebSocket upgrades too: a session cookie counts only
+    /// when the page that opened the socket is the hub's own (or a configured origin).
+    func originAllowed(origin: String?, host: String?) -> Bool {
+        guard let origin else { return true }  // not a browser
+        if self.allowedOrigins.contains(origin) { return true }
+        guard let host else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    func install(
+        on channel: any Channel, route: WebSocketRoute, common: WebSocketRoute.Common, access: PresentedCredentials.Outcome, logger: Logger
+    ) throws {
         let pipeline = channel.pipeline.syncOperations
         // Frames are already coalesced per batch; Nagle would only add delay (and stall on delayed ACKs).
         try channel.syncOptions?.setOption(.socketOption(.tcp_nodelay), value: 1)
@@ -30,6 +47,6 @@ struct WebSocketEndpoints: Sendable {
                 maxAccumulatedFrameSize: self.maxFrameSize
             ))
         try pipeline.addHandler(
-            WebSocketConnection(route: route, device: common.device, endpoints: self, writer: writer, logger: logger))
+            WebSocketConnection(route: route, device: common.device, access: access, endpoints: self, writer: writer, logger: logger))
     }
 }

@@ -15,15 +15,26 @@ enum TestHTTP {
         var errorCode: String? { (self.json["error"] as? [String: Any])?["code"] as? String }
     }
 
+    /// No cookie jar: cookies go only where a test sends them itself (a shared jar would mix log-ins).
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     static func request(
-        _ method: String, _ url: String, body: String? = nil, contentType: String? = "application/json", accept: String? = nil
+        _ method: String, _ url: String, body: String? = nil, contentType: String? = "application/json", accept: String? = nil,
+        headers: [String: String] = [:]
     ) async throws -> Response {
         var request = URLRequest(url: URL(string: url)!)
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         request.httpMethod = method
         if let body { request.httpBody = Data(body.utf8) }
         if let contentType, body != nil { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
         if let accept { request.setValue(accept, forHTTPHeaderField: "Accept") }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await Self.session.data(for: request)
         let http = response as! HTTPURLResponse
         var headers: [String: String] = [:]
         for (key, value) in http.allHeaderFields { headers["\(key)".lowercased()] = "\(value)" }

@@ -124,7 +124,7 @@ final class TestWebSocket: Sendable {
     }
 
     /// Connects to `ws://127.0.0.1:<port><path>`; `receiveBuffer` shrinks SO_RCVBUF (for slow-client tests).
-    static func connect(port: Int, path: String, receiveBuffer: Int? = nil) async throws -> TestWebSocket {
+    static func connect(port: Int, path: String, receiveBuffer: Int? = nil, headers: [String: String] = [:]) async throws -> TestWebSocket {
         let (stream, continuation) = AsyncStream.makeStream(of: Frame.self)
         var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         if let receiveBuffer {
@@ -135,7 +135,8 @@ final class TestWebSocket: Sendable {
         try await channel.pipeline.addHandler(Handshake(continuation, upgraded: upgraded)).get()
         let key = Data((0..<16).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            + "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
+            + headers.map { "\($0.key): \($0.value)\r\n" }.joined() + "\r\n"
         try await channel.writeAndFlush(ByteBuffer(string: request))
         try await upgraded.futureResult.get()
         return TestWebSocket(channel: channel, frames: stream)
