@@ -166,3 +166,48 @@ def read_png(data):
         rows.append(bytes(line))
         previous = line
     return width, height, channels, rows
+
+
+def http(method, url, body=None, content_type="application/json"):
+    """A request to the hub; returns the decoded JSON answer."""
+    import urllib.request
+
+    data = None
+    if body is not None:
+        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        text = response.read().decode()
+    return json.loads(text) if text else None
+
+
+def publish(base, topic, data):
+    return http("POST", f"{base}/api/v1/publish/{topic}", data)
+
+
+def publish_many(base, topic, items):
+    body = "".join(json.dumps(item) + "\n" for item in items)
+    return http("POST", f"{base}/api/v1/publish/{topic}", body, "application/x-ndjson")
+
+
+def layout_url(base, panels):
+    """The dashboard opened on these panels, as a shared layout link does."""
+    import base64
+
+    encoded = base64.urlsafe_b64encode(json.dumps({"v": 1, "panels": panels}).encode()).decode().rstrip("=")
+    return f"{base}/#layout={encoded}"
+
+
+def panel(driver, source, kind=None):
+    """The first panel element showing `source` (of `kind`, when given)."""
+    for element in driver.find_elements("css selector", "article.panel"):
+        if element.get_attribute("data-source") == source and (kind is None or element.get_attribute("data-kind") == kind):
+            return element
+    return None
+
+
+def hex_colour(text):
+    text = text.strip().lstrip("#")
+    return tuple(int(text[i : i + 2], 16) for i in (0, 2, 4))

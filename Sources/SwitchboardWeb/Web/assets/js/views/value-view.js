@@ -42,7 +42,6 @@ export class ValueView {
       return;
     }
     this.number.classList.remove("text");
-    }
     const [field, value] = fields[0];
     const unit = this.unit || (typeof message.data?.unit === "string" ? message.data.unit : "");
     this.previous = this.value;
