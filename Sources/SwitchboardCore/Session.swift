@@ -83,6 +83,10 @@ public final class Session: Subscriber, @unchecked Sendable {
         patterns.filter { !self.hub.removeSubscription(self, pattern: $0) }
     }
 
+    /// The highest seq written per topic: what a transport that remembers a client's
+    /// position (an MQTT persistent session) stores. Replays move it to their start first.
+    public var writtenSeqs: [String: Int64] { self.lastSeq }
+
     /// How many patterns this session is subscribed to.
     public var subscriptionCount: Int { self.hub.subscriptionCount(of: self) }
 

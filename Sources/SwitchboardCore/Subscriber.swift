@@ -1,4 +1,5 @@
 public import NIOCore
+import Synchronization
 
 /// Something that receives committed messages: a WebSocket connection, an
 /// SSE stream, a test probe.
@@ -42,6 +43,19 @@ public final class MessageRun: Sendable {
             }
             self.frames = Message.Frames(op: concatenate(\.op), envelope: concatenate(\.envelope), data: concatenate(\.data))
         }
+    }
+
+    /// Encodings in other wire formats (MQTT), made by the first subscriber that needs
+    /// one and shared with the rest, as ``frames`` are.
+    private let sharedEncodings = Mutex<[String: ByteBuffer]>([:])
+
+    /// The run encoded as `format` (a name the transport picks, e.g. `mqtt.qos0`): made
+    /// once with `encode`, then the same bytes for every subscriber of the run.
+    public func encoded(_ format: String, _ encode: (MessageRun) -> ByteBuffer) -> ByteBuffer {
+        if let bytes = self.sharedEncodings.withLock({ $0[format] }) { return bytes }
+        let bytes = encode(self)
+        self.sharedEncodings.withLock { $0[format] = bytes }
+        return bytes
     }
 
     public var firstSeq: Int64 { self.messages[0].seq }

@@ -8,12 +8,15 @@ final class ServerMetrics: Sendable {
 
     private let webSockets = Gauge(label: "switchboard_websocket_connections")
     private let tcp = Gauge(label: "switchboard_tcp_connections")
+    private let mqtt = Gauge(label: "switchboard_mqtt_connections")
     private let counts = NIOLockedCounter()
 
     func webSocketConnected() { self.webSockets.record(self.counts.add("ws", 1)) }
     func webSocketDisconnected() { self.webSockets.record(self.counts.add("ws", -1)) }
     func tcpConnected() { self.tcp.record(self.counts.add("tcp", 1)) }
     func tcpDisconnected() { self.tcp.record(self.counts.add("tcp", -1)) }
+    func mqttConnected() { self.mqtt.record(self.counts.add("mqtt", 1)) }
+    func mqttDisconnected() { self.mqtt.record(self.counts.add("mqtt", -1)) }
 
     func error(code: String, transport: String) {
         Counter(label: "switchboard_errors_total", dimensions: [("code", code), ("transport", transport)]).increment()

@@ -71,7 +71,7 @@ import Testing
         let first = try HubProcess.start(dataDirectory: TestFiles.temporaryDirectory())
         defer { first.terminate() }
         let output = try Self.run(
-            ["serve", "--http", "127.0.0.1:\(first.httpPort)", "--tcp", "127.0.0.1:0", "--data", TestFiles.temporaryDirectory()],
+            ["serve", "--http", "127.0.0.1:\(first.httpPort)", "--tcp", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--data", TestFiles.temporaryDirectory()],
             timeout: 30)
         #expect(output.status != 0 && output.status != SIGKILL, "exits by itself, with a failure status")
         #expect(output.stderr.contains("in use"), "says why: \(output.stderr)")

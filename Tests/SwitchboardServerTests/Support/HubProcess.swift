@@ -5,6 +5,7 @@ struct HubProcess {
     let process: Process
     let httpPort: Int
     let tcpPort: Int
+    let mqttPort: Int
 
     /// Where `swift build` put the binary: `SWITCHBOARD_BIN`, or next to the test bundle.
     static var binary: String {
@@ -24,7 +25,7 @@ struct HubProcess {
     static func start(dataDirectory: String, arguments: [String] = []) throws -> HubProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--data", dataDirectory] + arguments
+        process.arguments = ["serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--data", dataDirectory] + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -32,10 +33,11 @@ struct HubProcess {
         // The hub logs one line per listener with the address it bound.
         var http: Int?
         var tcp: Int?
+        var mqtt: Int?
         var log = ""
         let deadline = Date().addingTimeInterval(20)
         let handle = errors.fileHandleForReading
-        while (http == nil || tcp == nil) && Date() < deadline {
+        while (http == nil || tcp == nil || mqtt == nil) && Date() < deadline {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
             log += String(decoding: chunk, as: UTF8.self)
@@ -44,9 +46,10 @@ struct HubProcess {
                 let port = Int(line[range.upperBound...].prefix { $0.isNumber })
                 if line.contains("HTTP/WebSocket listener bound") { http = port }
                 if line.contains("TCP line listener bound") { tcp = port }
+                if line.contains("MQTT listener bound") { mqtt = port }
             }
         }
-        guard let http, let tcp else {
+        guard let http, let tcp, let mqtt else {
             process.terminate()
             throw StartFailed(description: "hub did not report its listeners:\n\(log)")
         }
@@ -54,7 +57,7 @@ struct HubProcess {
         Thread.detachNewThread {
             while !handle.availableData.isEmpty {}
         }
-        return HubProcess(process: process, httpPort: http, tcpPort: tcp)
+        return HubProcess(process: process, httpPort: http, tcpPort: tcp, mqttPort: mqtt)
     }
 
     func kill9() {

@@ -9,6 +9,7 @@ struct TestHub {
     let app: SwitchboardApp
     let httpPort: Int
     let tcpPort: Int
+    let mqttPort: Int
     let dataDirectory: String
 
     var http: String { "http://127.0.0.1:\(self.httpPort)" }
@@ -24,6 +25,7 @@ struct TestHub {
         var configuration = SwitchboardConfiguration()
         configuration.http = HostPort(host: "127.0.0.1", port: 0)
         configuration.tcp = HostPort(host: "127.0.0.1", port: 0)
+        configuration.mqtt = HostPort(host: "127.0.0.1", port: 0)
         configuration.dataDirectory = directory
         configure(&configuration)
         var logger = Logger(label: "test-hub")
@@ -33,7 +35,8 @@ struct TestHub {
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             let listening = await app.listening()
-            let testHub = TestHub(app: app, httpPort: listening.httpPort, tcpPort: listening.tcpPort ?? 0, dataDirectory: directory)
+            let testHub = TestHub(
+                app: app, httpPort: listening.httpPort, tcpPort: listening.tcpPort ?? 0, mqttPort: listening.mqttPort ?? 0, dataDirectory: directory)
             do {
                 let result = try await body(testHub)
                 await group.triggerGracefulShutdown()
