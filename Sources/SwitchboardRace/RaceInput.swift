@@ -13,15 +13,28 @@ public enum RaceInput {
         return .raw
     }
 
+    /// What an input holds: captured frames, or the stream's bytes themselves.
+    public enum Contents: Sendable {
+        case frames([CapturedFrame])
+        case stream([UInt8])
+    }
+
+    public static func contents(of bytes: [UInt8]) throws(CaptureError) -> Contents {
+        switch self.format(of: bytes) {
+        case .pcap: .frames(try PcapFile.frames(bytes))
+        case .pcapng: .frames(try PcapngFile.frames(bytes))
+        case .hexDump: .stream(HexDump.parse(String(decoding: bytes, as: UTF8.self)) ?? [])
+        case .raw: .stream(bytes)
+        }
+    }
+
     /// Every snapshot in the input, in order; `port` selects the connection in a capture.
     public static func snapshots(in bytes: [UInt8], port: UInt16? = nil) throws(CaptureError) -> (
         snapshots: [Snapshot], statistics: StandingsDecoder.Statistics
     ) {
-        switch self.format(of: bytes) {
-        case .pcap: return self.decode(frames: try PcapFile.frames(bytes), port: port)
-        case .pcapng: return self.decode(frames: try PcapngFile.frames(bytes), port: port)
-        case .hexDump: return self.decode(stream: HexDump.parse(String(decoding: bytes, as: UTF8.self)) ?? [])
-        case .raw: return self.decode(stream: bytes)
+        switch try self.contents(of: bytes) {
+        case .frames(let frames): self.decode(frames: frames, port: port)
+        case .stream(let stream): self.decode(stream: stream)
         }
     }
 

@@ -30,6 +30,7 @@ enum SourceKinds {
         ("exec", ExecSource.self),
         ("tcp-client", TCPClientSource.self),
         ("replay", ReplaySource.self),
+        ("race", RaceSource.self),
     ]
 
     /// A driver for `kind` with `params`, or a `bad_request` that lists the kinds.

@@ -22,7 +22,7 @@ public struct SourceRecord: Sendable {
     public static let maxNameLength = 64
 
     /// Reads a `POST /api/v1/sources` body (or a stored document): name, kind, topic (default
-    /// `sources/<name>`), params (default `{}`) and state (default `running`). `error` is accepted and ignored.
+    /// `sources/<name>`, `race/results` for a `race`), params (default `{}`) and state (default `running`). `error` is accepted and ignored.
     public init(json: JSONValue) throws(HubError) {
         guard let members = json.objectValue else { throw .badRequest("a source must be a JSON object, not \(json.typeName)") }
         let known: Set<String> = ["name", "kind", "topic", "params", "state", "error"]
@@ -34,7 +34,8 @@ public struct SourceRecord: Sendable {
         self.kind = try json.requiredString("kind")
         switch json["topic"] {
         case nil, .null?:
-            self.topic = Topic(trusted: "sources/\(self.name)")
+            // A race decoder publishes where SPEC says standings are; everything else under sources/.
+            self.topic = Topic(trusted: self.kind == "race" ? RaceSource.defaultTopic : "sources/\(self.name)")
         case .string(let name)?:
             self.topic = try Topic(validating: name)
         case let other?:

@@ -3,7 +3,7 @@
 ///
 /// `port` keeps only connections with that port at either end (the timing program's connection);
 /// without it every TCP stream is decoded and those that are not Java serialization yield nothing.
-public struct CaptureDecoder {
+public struct CaptureDecoder: Sendable {
     public let port: UInt16?
     private var reassembler = TCPReassembler()
     private var decoders: [TCPFlow: StandingsDecoder] = [:]

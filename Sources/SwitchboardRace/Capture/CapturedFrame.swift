@@ -2,10 +2,13 @@
 public struct CapturedFrame: Sendable {
     public var linkType: UInt32
     public var data: [UInt8]
+    /// When it was captured (seconds since the epoch), where the file says; replays keep the pace by it.
+    public var timestamp: Double?
 
-    public init(linkType: UInt32, data: [UInt8]) {
+    public init(linkType: UInt32, data: [UInt8], timestamp: Double? = nil) {
         self.linkType = linkType
         self.data = data
+        self.timestamp = timestamp
     }
 }
 

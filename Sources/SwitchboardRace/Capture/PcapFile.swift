@@ -15,6 +15,7 @@ enum PcapFile {
         var reader = ByteReader(bytes: bytes, bigEndian: true)
         guard let magic = reader.uint32(at: 0), bytes.count >= 24 else { throw CaptureError("a pcap file shorter than its header") }
         if !Self.magics.contains(magic) { reader.bigEndian = false }
+        let fractionsPerSecond = reader.uint32(at: 0) == 0xA1B2_3C4D ? 1e9 : 1e6
         guard let linkType = reader.uint32(at: 20) else { throw CaptureError("a pcap file shorter than its header") }
         var frames: [CapturedFrame] = []
         var offset = 24
@@ -23,7 +24,8 @@ enum PcapFile {
             guard length <= 1 << 24 else { throw CaptureError("a pcap record of \(length) bytes at offset \(offset)") }
             let start = offset + 16
             guard start + length <= bytes.count else { break }
-            frames.append(CapturedFrame(linkType: linkType & 0x0FFF_FFFF, data: Array(bytes[start..<(start + length)])))
+            let seconds = Double(reader.uint32(at: offset) ?? 0) + Double(reader.uint32(at: offset + 4) ?? 0) / fractionsPerSecond
+            frames.append(CapturedFrame(linkType: linkType & 0x0FFF_FFFF, data: Array(bytes[start..<(start + length)]), timestamp: seconds))
             offset = start + length
         }
         return frames

@@ -40,7 +40,15 @@ enum PcapngFile {
                 guard interface < interfaces.count, start + captured <= offset + length - 4 else {
                     throw CaptureError("a pcapng packet block at offset \(offset) does not fit its interface or length")
                 }
-                frames.append(CapturedFrame(linkType: interfaces[interface].linkType, data: Array(bytes[start..<(start + captured)])))
+                // Microseconds, the default resolution (an interface's if_tsresol option is not read).
+                let units = UInt64(reader.uint32(at: body + 4) ?? 0) << 32 | UInt64(reader.uint32(at: body + 8) ?? 0)
+                frames.append(
+                    CapturedFrame(
+                        linkType: interfaces[interface].linkType,
+                        data: Array(bytes[start..<(start + captured)]),
+                        timestamp: type == 6 ? Double(units) / 1e6 : nil
+                    )
+                )
             case 3:  // simple packet: interface 0, as much as the snap length allowed
                 guard let interface = interfaces.first else { throw CaptureError("a pcapng simple packet before any interface") }
                 let original = Int(reader.uint32(at: body) ?? 0)

@@ -8,7 +8,7 @@
 ///     if case .data(let flow, let bytes) = event { decoders[flow].feed(bytes) }
 /// }
 /// ```
-public struct TCPReassembler {
+public struct TCPReassembler: Sendable {
     public enum Event: Equatable, Sendable {
         /// A SYN: a new connection's bytes follow (whatever came before on this flow is over).
         case opened(TCPFlow)
@@ -28,7 +28,7 @@ public struct TCPReassembler {
         public init() {}
     }
 
-    struct Direction {
+    struct Direction: Sendable {
         /// The sequence number of the next byte to deliver.
         var next: UInt32
         /// Segments beyond `next`, by sequence number.

@@ -4,9 +4,9 @@
 /// A read either completes, or stops with ``ParseStop``: `incomplete` (more bytes needed; the caller
 /// rewinds to the element's start and retries later) or `invalid`. Handles are recorded as they are
 /// assigned, so the caller rolls the table back to its length before an element that did not complete.
-struct ObjectStreamParser {
+struct ObjectStreamParser: Sendable {
     /// Bounds that keep a corrupt length from making the decoder wait for (or allocate) gigabytes.
-    struct Limits {
+    struct Limits: Sendable {
         var maxDepth = 100
         var maxArrayLength = 1_000_000
         var maxDataBytes = 16 << 20

@@ -16,7 +16,7 @@
 /// A snapshot is the rows of one top-level object (one `writeObject` of the standings). Rows that
 /// come one by one — arrays written on their own, or found while searching — are gathered until
 /// the rank goes down (a new list starts), the stream ends, or ``flush()`` is called.
-public struct StandingsDecoder {
+public struct StandingsDecoder: Sendable {
     /// What the decoder could not read, for logs and tests.
     public struct Statistics: Equatable, Sendable {
         /// References to handles assigned before the decoder joined: their values are `nil`.

@@ -1,6 +1,6 @@
 /// What the decoder keeps of a value read from the stream: strings and result rows in full,
 /// class descriptions for reading later instances, everything else only as "something".
-enum StreamValue {
+enum StreamValue: Sendable {
     case null
     /// A reference to a handle the decoder cannot know (it joined the stream after it was assigned).
     case unresolved
