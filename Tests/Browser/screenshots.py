@@ -29,7 +29,7 @@ panels = [
     {"source": "lab/thermal", "w": 3, "h": 4},
     {"source": "demo/clock", "w": 3, "h": 4},
 ]
-driver = start_browser(1440, 1100)
+driver = start_browser(1440, 1250)
 try:
     open_dashboard(driver, layout_url(base, panels))
     charts = ["demo/temperature", "demo/wave", "demo/accel"]

@@ -57,7 +57,13 @@ final class BrowserScenario: Sendable {
 
     private let process: Process
     private let input: FileHandle
-    private let output = Mutex<(lines: [String], errors: String, closed: Bool)>(([], "", false))
+    /// What the script printed, shared with the threads that read its pipes.
+    final class Output: Sendable {
+        let state = Mutex<(lines: [String], errors: String, closed: Bool)>(([], "", false))
+        func withLock<T>(_ body: (inout (lines: [String], errors: String, closed: Bool)) -> T) -> T { self.state.withLock { body(&$0) } }
+    }
+
+    private let output = Output()
 
     init(_ script: String, _ arguments: [String]) throws {
         self.process = Process()

@@ -208,7 +208,11 @@ export class Panel {
         this.setStatus(follow ? "" : "paused");
       };
       chart.onNeedOlder = () => this.loadOlder();
-      chart.onFirstPaint = () => (this.element.dataset.firstPaintMs = String(Math.round(performance.now() - this.createdAt)));
+      // Since the panel was made, and since the page started loading (what a user waits).
+      chart.onFirstPaint = () => {
+        this.element.dataset.firstPaintMs = String(Math.round(performance.now() - this.createdAt));
+        this.element.dataset.firstPaintSinceLoadMs = String(Math.round(performance.now()));
+      };
     }
     history.sort((a, b) => a.ts - b.ts || a.seq - b.seq);
     this.view.load(history);
