@@ -30,6 +30,8 @@ public final class SwitchboardApp: Service {
     public let control: ControlPlane
     public let configuration: SwitchboardConfiguration
     public let authenticator: Authenticator
+    /// The certificate when the hub speaks TLS.
+    let tls: TLSCertificates?
     let logger: Logger
     let registry: ConnectionRegistry
     let prometheus: PrometheusCollectorRegistry
@@ -54,6 +56,11 @@ public final class SwitchboardApp: Service {
             store: store, jwt: configuration.security.jwtSecret.map(JWTVerifier.init(secret:)),
             sessionTTL: .seconds(configuration.security.sessionTTLSeconds), logger: logger)
         try Self.checkExposure(configuration, authenticator: self.authenticator)
+        if let certificate = configuration.security.tlsCertificate, let key = configuration.security.tlsKey {
+            self.tls = try TLSCertificates(certificatePath: certificate, keyPath: key)
+        } else {
+            self.tls = nil
+        }
         self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
         self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
         self.registry = ConnectionRegistry(maxConnections: configuration.limits.maxConnections)
@@ -104,7 +111,11 @@ public final class SwitchboardApp: Service {
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
         let http = Application(
             router: router,
-            server: HTTPServerBuilder { responder in HubChannel(responder: responder, webSockets: endpoints, http1: http1) },
+            server: HTTPServerBuilder { [tls] responder in
+                let channel = HubChannel(responder: responder, webSockets: endpoints, http1: http1)
+                guard let tls else { return channel }
+                return TLSChildChannel(base: channel, certificates: tls)
+            },
             configuration: .init(
                 address: .hostname(self.configuration.http.host, port: self.configuration.http.port),
                 serverName: "switchboard",
@@ -113,7 +124,9 @@ public final class SwitchboardApp: Service {
             ),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? self.configuration.http.port
-                self.logger.info("HTTP/WebSocket listener bound", metadata: ["address": "\(self.configuration.http.host):\(port)"])
+                self.logger.info(
+                    "HTTP/WebSocket listener bound",
+                    metadata: ["address": "\(self.configuration.http.host):\(port)", "tls": "\(self.tls != nil)"])
                 self.markBound(http: port)
             },
             eventLoopGroupProvider: .shared(eventLoopGroup),
@@ -126,11 +139,12 @@ public final class SwitchboardApp: Service {
             RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
             CredentialReloader(authenticator: self.authenticator),
         ]
+        if let tls = self.tls { services.append(TLSReloader(certificates: tls, logger: self.logger)) }
         if let tcp = self.configuration.tcp {
             services.append(
                 TCPLineServer(
                     address: tcp, hub: self.hub, control: self.control, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
-                    authenticator: self.authenticator,
+                    authenticator: self.authenticator, tls: self.tls,
                     eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: { [self] port in self.markBound(tcp: port) }))
         }
         if let address = self.configuration.mqtt {
@@ -151,7 +165,7 @@ public final class SwitchboardApp: Service {
         router.add(middleware: AuthMiddleware(authenticator: self.authenticator))
         let limits = self.configuration.limits
         let rules = AccessRules(control: self.control)
-        LoginController(authenticator: self.authenticator, secureCookies: false).addRoutes(to: router)
+        LoginController(authenticator: self.authenticator, secureCookies: self.tls != nil).addRoutes(to: router)
         PublishController(hub: self.hub, limits: limits).addRoutes(to: router)
         TopicsController(hub: self.hub).addRoutes(to: router)
         SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)

@@ -40,6 +40,12 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Allow exec sources, which run external programs.")
     var allowExec = false
 
+    @Option(help: "PEM certificate chain: serve https/wss and TLS on the TCP port (with --tls-key; re-read on SIGHUP).")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @Flag(help: "Listen on a non-loopback address even with no token or account (anyone who can reach it may do anything).")
     var allowAnonymous = false
 
@@ -56,6 +62,8 @@ struct Serve: AsyncParsableCommand {
         if self.demo { flags["demo"] = "true" }
         if self.allowExec { flags["allow_exec"] = "true" }
         if self.allowAnonymous { flags["allow_anonymous"] = "true" }
+        flags["tls_cert"] = self.tlsCert
+        flags["tls_key"] = self.tlsKey
         let environment = ProcessInfo.processInfo.environment
         let configuration: SwitchboardConfiguration
         do {

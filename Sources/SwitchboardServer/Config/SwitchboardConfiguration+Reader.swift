@@ -31,6 +31,8 @@ extension SwitchboardConfiguration {
         ("allow_anonymous", "listen on a non-loopback address without tokens or accounts (default false)"),
         ("jwt_secret", "HS256 secret (≥ 32 bytes) of JWTs accepted as tokens (default none: no JWTs)"),
         ("session_ttl", "how long a dashboard log-in lasts, e.g. 12h (default 12h)"),
+        ("tls_cert", "PEM certificate chain; with tls_key, HTTP/WebSocket and TCP speak TLS (default none)"),
+        ("tls_key", "PEM private key of tls_cert (default none)"),
         ("allowed_origins", "comma-separated origins besides the hub's own allowed to open cookie WebSockets (default none)"),
     ]
 
@@ -89,6 +91,9 @@ extension SwitchboardConfiguration {
             try Self.retentionRule(rule, index: index, defaults: defaults)
         }
         configuration.control.sources = fileSources
+        if (configuration.security.tlsCertificate == nil) != (configuration.security.tlsKey == nil) {
+            throw ConfigurationError("TLS needs both tls_cert and tls_key (PEM files)")
+        }
         return configuration
     }
 
@@ -124,6 +129,8 @@ extension SwitchboardConfiguration {
         case "session_ttl":
             guard let ms = try Self.duration(value), ms >= 60_000 else { throw ConfigurationError("session_ttl must be at least 1m, not '\(value)'") }
             self.security.sessionTTLSeconds = Int(ms / 1000)
+        case "tls_cert": self.security.tlsCertificate = value
+        case "tls_key": self.security.tlsKey = value
         case "allowed_origins":
             self.security.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         default: throw ConfigurationError("unknown setting '\(key)'")

@@ -84,6 +84,10 @@ public struct SecurityConfiguration: Sendable {
     public var sessionTTLSeconds = 12 * 3600
     /// Origins (`https://dash.example.org`) besides the hub's own whose pages may open WebSockets with a session cookie.
     public var allowedOrigins: [String] = []
+    /// PEM certificate chain: with ``tlsKey``, HTTP/WebSocket and the TCP port speak TLS (re-read on SIGHUP). Default none.
+    public var tlsCertificate: String?
+    /// PEM private key of ``tlsCertificate``.
+    public var tlsKey: String?
 
     public init() {}
 }

@@ -15,6 +15,8 @@ struct TCPLineServer: Service {
     let registry: ConnectionRegistry
     let maxLineBytes: Int
     let authenticator: Authenticator
+    /// When set, every connection speaks TLS first.
+    let tls: TLSCertificates?
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
     let onBound: @Sendable (Int) -> Void
@@ -25,6 +27,7 @@ struct TCPLineServer: Service {
         let registry = self.registry
         let maxLineBytes = self.maxLineBytes
         let authenticator = self.authenticator
+        let tls = self.tls
         let logger = self.logger
         let channel = try await ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
@@ -32,6 +35,7 @@ struct TCPLineServer: Service {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler()) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(
                         TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, authenticator: authenticator, logger: logger))
