@@ -11,8 +11,38 @@ export class ApiError extends Error {
   }
 }
 
+// A page opened with `?token=…` (an OBS overlay, a kiosk) uses that token; a
+// logged-in browser uses its session cookie, and sends the session's CSRF token
+// with every change. Without credentials where the hub needs them: to /login.
+const pageToken = new URLSearchParams(location.search).get("token");
+let csrfRead = null;
+
+export function authHeaders() {
+  return pageToken ? { Authorization: `Bearer ${pageToken}` } : {};
+}
+
+export function withToken(url) {
+  return pageToken ? `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(pageToken)}` : url;
+}
+
+function csrfToken() {
+  csrfRead ??= fetch("/api/v1/session", { headers: authHeaders() })
+    .then((response) => (response.ok ? response.json() : null))
+    .then((session) => session?.csrf ?? null)
+    .catch(() => null);
+  return csrfRead;
+}
+
+export function toLogin() {
+  if (!pageToken) location.assign(`/login?next=${encodeURIComponent(location.pathname + location.hash)}`);
+}
+
 export async function api(method, path, body) {
-  const init = { method, headers: {} };
+  const init = { method, headers: authHeaders() };
+  if (method !== "GET") {
+    const csrf = await csrfToken();
+    if (csrf) init.headers["X-CSRF-Token"] = csrf;
+  }
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = typeof body === "string" ? body : JSON.stringify(body);
@@ -23,6 +53,7 @@ export async function api(method, path, body) {
   } catch (error) {
     throw new ApiError(0, "unreachable", `the hub did not answer (${error.message})`);
   }
+  if (response.status === 401) toLogin();
   const text = await response.text();
   let json = null;
   try {

@@ -3,6 +3,7 @@
 // re-subscribes with `since` = the last seq it saw per topic, so the hub
 // replays exactly what was missed (or sends a `gap` frame when it cannot).
 
+import { withToken } from "./api.js";
 import { topicMatches } from "./topics-match.js";
 
 export class HubClient extends EventTarget {
@@ -193,5 +194,5 @@ export class HubClient extends EventTarget {
 /// ws:// or wss:// to the hub that served this page.
 export function hubSocketURL() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}/ws`;
+  return withToken(`${scheme}//${location.host}/ws`);
 }

@@ -2,6 +2,7 @@
 // hub's numbers (connections, messages/s in and out, from /healthz and
 // /metrics), and notices — errors are shown in the page, not only in the console.
 
+import { authHeaders } from "./api.js";
 import { el } from "./format.js";
 
 export class Status {
@@ -59,8 +60,8 @@ export class Status {
     const poll = async () => {
       try {
         const [health, metrics] = await Promise.all([
-          fetch("/healthz").then((r) => r.json()),
-          fetch("/metrics").then((r) => (r.ok ? r.text() : "")),
+          fetch("/healthz", { headers: authHeaders() }).then((r) => r.json()),
+          fetch("/metrics", { headers: authHeaders() }).then((r) => (r.ok ? r.text() : "")),
         ]);
         const now = performance.now();
         const counters = { in: sum(metrics, "switchboard_messages_committed_total"), out: sum(metrics, "switchboard_deliveries_total") };
