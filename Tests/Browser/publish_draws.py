@@ -25,7 +25,13 @@ try:
         {"source": "lab/line", "w": 6, "h": 4},
         {"source": "lab/table", "kind": "table", "w": 6, "h": 4},
         {"source": "race/results", "w": 12, "h": 4},
+        {"source": "lab/camera", "w": 3, "h": 3},
+        {"source": "lab/thermal", "w": 3, "h": 3},
     ]))
+    # A 2×2 PNG as a data URL, and a 2-D array: inferred as image and heatmap.
+    png = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAD0lEQVR4nGP4z8DA8B+CABb1A/0oR7OhAAAAAElFTkSuQmCC"
+    publish(base, "lab/camera", {"image": png})
+    publish(base, "lab/thermal", [[1, 2, 3], [4, 5, 6]])
     for i in range(30, 60):
         publish(base, "lab/line", {"v": math.sin(i / 5) * 10})
     publish(base, "lab/table", {"sensor": "s-1", "reading": 21.5})
@@ -59,7 +65,16 @@ try:
     results["rows"][0]["rank"], results["rows"][1]["rank"] = 2, 1
     publish(base, "race/results", results)
     wait_until(lambda: names()[0] == "VIETEN Kreszenz", what="the leaderboard re-ordered")
+    image = wait_until(lambda: panel(driver, "lab/camera", "image"), what="the image panel")
+    image_width = wait_until(lambda: driver.execute_script("return arguments[0].querySelector('img').naturalWidth", image), what="the image decoded")
+    heatmap = wait_until(lambda: panel(driver, "lab/thermal", "heatmap"), what="the heatmap panel")
+    heatmap_colours = wait_until(lambda: driver.execute_script(
+        """const c = arguments[0].querySelector('canvas'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+           const seen = new Set(); for (let i = 0; i < d.length; i += 4) if (d[i + 3] === 255) seen.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+           return seen.size;""", heatmap), what="heatmap cells drawn")
     result(
+        image_width=image_width,
+        heatmap_colours=heatmap_colours,
         series_colour=colour,
         series_pixels=series_pixels,
         points=points,

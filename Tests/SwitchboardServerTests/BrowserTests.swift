@@ -12,7 +12,7 @@ struct BrowserTests {
 
     static func url(_ hub: HubProcess) -> String { "http://127.0.0.1:\(hub.httpPort)" }
 
-    @Test func httpPublishDrawsALineAndFillsATableAndALeaderboard() async throws {
+    @Test func httpPublishDrawsALineAndFillsATableALeaderboardAnImageAndAHeatmap() async throws {
         guard BrowserScenario.toolsPresent() else { return }
         let hub = try HubProcess.start(dataDirectory: TestFiles.temporaryDirectory())
         defer { hub.terminate() }
@@ -25,6 +25,9 @@ struct BrowserTests {
         #expect((result["table_text"] as? String)?.contains("s-1 21.5") == true)
         #expect(result["leaderboard_before"] as? [String] == ["NEUMÜLLER Hansgünther", "VIETEN Kreszenz", "FROBSE Lars"])
         #expect(result["leaderboard_after"] as? [String] == ["VIETEN Kreszenz", "NEUMÜLLER Hansgünther", "FROBSE Lars"])
+        // An image (a data URL) and a 2-D array are recognised and drawn: 2 pixels wide, 6 cells in 6 colours.
+        #expect(result["image_width"] as? Int == 2)
+        #expect(result["heatmap_colours"] as? Int == 6)
         #expect(result["errors"] as? [String] == [])
     }
 

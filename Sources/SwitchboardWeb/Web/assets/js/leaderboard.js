@@ -11,7 +11,7 @@ const columnWidths = {
   rank: "2.2em",
   bib: "3.2em",
   name: "minmax(6em, 3fr)",
-  club: "minmax(4em, 2fr)",
+  club: "minmax(4em, 1.2fr)",
   class: "minmax(3em, 1fr)",
   time: "5.6em",
   gap: "5.6em",
