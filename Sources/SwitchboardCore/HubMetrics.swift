@@ -12,13 +12,16 @@ struct HubMetrics: Sendable {
 
     func committed(messages: Int, duplicates: Int, duration: Duration) {
         self.published.increment(by: messages)
+        HubStats.shared.committed(messages)
         if duplicates > 0 { self.duplicates.increment(by: duplicates) }
         self.commitBatch.record(messages)
         self.commitDuration.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
     func fannedOut(_ count: Int) {
-        if count > 0 { self.deliveries.increment(by: count) }
+        guard count > 0 else { return }
+        self.deliveries.increment(by: count)
+        HubStats.shared.delivered(count)
     }
 
     func replayedFromWindow(_ count: Int) {
@@ -31,6 +34,7 @@ struct HubMetrics: Sendable {
 
     func rejected(reason: String, count: Int = 1) {
         Counter(label: "switchboard_publish_rejected_total", dimensions: [("reason", reason)]).increment(by: count)
+        HubStats.shared.rejected(reason, count)
     }
 }
 
@@ -38,5 +42,6 @@ struct HubMetrics: Sendable {
 public enum DropMetrics {
     public static func dropped(reason: String, count: Int = 1) {
         Counter(label: "switchboard_dropped_total", dimensions: [("reason", reason)]).increment(by: count)
+        HubStats.shared.dropped(reason, count)
     }
 }

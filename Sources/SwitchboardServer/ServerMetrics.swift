@@ -20,7 +20,13 @@ final class ServerMetrics: Sendable {
 
     func error(code: String, transport: String) {
         Counter(label: "switchboard_errors_total", dimensions: [("code", code), ("transport", transport)]).increment()
+        self.errors.add(code, 1)
     }
+
+    /// Errors sent to clients, by code, for `$sys/stats`.
+    let errors = NIOLockedCounter()
+    /// Open connections by transport (`ws`, `tcp`, `mqtt`).
+    var connections: [String: Int] { self.counts.all }
 }
 
 import NIOConcurrencyHelpers
@@ -29,6 +35,9 @@ import NIOConcurrencyHelpers
 final class NIOLockedCounter: Sendable {
     private let values = NIOLockedValueBox<[String: Int]>([:])
 
+    var all: [String: Int] { self.values.withLockedValue { $0 } }
+
+    @discardableResult
     func add(_ name: String, _ delta: Int) -> Int {
         self.values.withLockedValue { values in
             values[name, default: 0] += delta

@@ -32,6 +32,7 @@ public final class SwitchboardApp: Service {
     public let authenticator: Authenticator
     /// The certificate when the hub speaks TLS.
     let tls: TLSCertificates?
+    let rateLimiter: PublishRateLimiter
     let logger: Logger
     let registry: ConnectionRegistry
     let prometheus: PrometheusCollectorRegistry
@@ -56,6 +57,8 @@ public final class SwitchboardApp: Service {
             store: store, jwt: configuration.security.jwtSecret.map(JWTVerifier.init(secret:)),
             sessionTTL: .seconds(configuration.security.sessionTTLSeconds), logger: logger)
         try Self.checkExposure(configuration, authenticator: self.authenticator)
+        self.rateLimiter = PublishRateLimiter(
+            perConnection: configuration.limits.publishRatePerConnection, perCredential: configuration.limits.publishRatePerCredential)
         if let certificate = configuration.security.tlsCertificate, let key = configuration.security.tlsKey {
             self.tls = try TLSCertificates(certificatePath: certificate, keyPath: key)
         } else {
@@ -101,7 +104,7 @@ public final class SwitchboardApp: Service {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
         var webSockets = WebSocketEndpoints(
             hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits, authenticator: self.authenticator,
-            allowedOrigins: self.configuration.security.allowedOrigins)
+            rateLimiter: self.rateLimiter, allowedOrigins: self.configuration.security.allowedOrigins)
         let mqtt = MQTTEndpoint(
             hub: self.hub, control: self.control, sessions: self.mqttSessions, registry: self.registry, limits: self.configuration.limits,
             access: .open, logger: self.logger)
@@ -138,13 +141,14 @@ public final class SwitchboardApp: Service {
             ControlService(control: self.control),
             RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
             CredentialReloader(authenticator: self.authenticator),
+            StatsPublisher(hub: self.hub, interval: .milliseconds(self.configuration.statsIntervalMs), logger: self.logger),
         ]
         if let tls = self.tls { services.append(TLSReloader(certificates: tls, logger: self.logger)) }
         if let tcp = self.configuration.tcp {
             services.append(
                 TCPLineServer(
                     address: tcp, hub: self.hub, control: self.control, registry: self.registry, maxLineBytes: self.configuration.limits.maxLineBytes,
-                    authenticator: self.authenticator, tls: self.tls,
+                    authenticator: self.authenticator, rateLimiter: self.rateLimiter, tls: self.tls,
                     eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: { [self] port in self.markBound(tcp: port) }))
         }
         if let address = self.configuration.mqtt {
@@ -166,7 +170,7 @@ public final class SwitchboardApp: Service {
         let limits = self.configuration.limits
         let rules = AccessRules(control: self.control)
         LoginController(authenticator: self.authenticator, secureCookies: self.tls != nil).addRoutes(to: router)
-        PublishController(hub: self.hub, limits: limits).addRoutes(to: router)
+        PublishController(hub: self.hub, limits: limits, rateLimiter: self.rateLimiter).addRoutes(to: router)
         TopicsController(hub: self.hub).addRoutes(to: router)
         SubscribeController(hub: self.hub, limits: limits).addRoutes(to: router)
         HealthController(hub: self.hub, registry: self.registry, prometheus: self.prometheus).addRoutes(to: router)

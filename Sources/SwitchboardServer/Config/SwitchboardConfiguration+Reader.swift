@@ -18,12 +18,15 @@ extension SwitchboardConfiguration {
         ("max_subscriptions", "subscriptions per connection (default 1000)"),
         ("max_line_bytes", "longest raw TCP line (default 262144)"),
         ("max_body_bytes", "largest HTTP body (default 16777216)"),
+        ("publish_rate", "publishes a second per connection, token bucket; 0 = unlimited (default 0)"),
+        ("publish_rate_per_token", "publishes a second per token or user, all connections together; 0 = unlimited (default 0)"),
         ("window_size", "recent messages kept in memory per topic (default 1024)"),
         ("outbound_queue_messages", "outbound queue per connection, messages (default 4096)"),
         ("outbound_queue_bytes", "outbound queue per connection, bytes (default 8388608)"),
         ("retain_age", "default retention age: 30d, 12h, 90m, 3600s or 'forever' (default 30d)"),
         ("retain_count", "default messages kept per topic, or 'unlimited' (default 1000000)"),
         ("retention_interval", "seconds between retention passes (default 60)"),
+        ("stats_interval", "how often $sys/stats is published: 5s, 1s, 500ms (default 5s)"),
         ("durability", "normal (no fsync per commit) or full (default normal)"),
         ("log_level", "trace, debug, info, notice, warning, error or critical (default info)"),
         ("allow_exec", "allow exec sources, which run programs (default false)"),
@@ -108,12 +111,17 @@ extension SwitchboardConfiguration {
         case "max_subscriptions": self.limits.maxSubscriptionsPerConnection = try Self.positive(value, key)
         case "max_line_bytes": self.limits.maxLineBytes = try Self.positive(value, key)
         case "max_body_bytes": self.limits.maxBodyBytes = try Self.positive(value, key)
+        case "publish_rate": self.limits.publishRatePerConnection = try Self.positive(value, key, allowZero: true)
+        case "publish_rate_per_token": self.limits.publishRatePerCredential = try Self.positive(value, key, allowZero: true)
         case "window_size": self.hub.windowSize = try Self.positive(value, key, allowZero: true)
         case "outbound_queue_messages": self.hub.outbound.maxMessages = try Self.positive(value, key)
         case "outbound_queue_bytes": self.hub.outbound.maxBytes = try Self.positive(value, key)
         case "retain_age": self.hub.retainAgeMs = try Self.duration(value)
         case "retain_count": self.hub.retainCount = try Self.count(value)
         case "retention_interval": self.retentionIntervalSeconds = try Self.positive(value, key)
+        case "stats_interval":
+            guard let ms = try Self.duration(value), ms >= 100 else { throw ConfigurationError("stats_interval must be at least 100ms, not '\(value)'") }
+            self.statsIntervalMs = Int(ms)
         case "durability":
             guard let durability = SQLiteStore.Durability(rawValue: value) else { throw ConfigurationError("durability must be normal or full, not '\(value)'") }
             self.durability = durability

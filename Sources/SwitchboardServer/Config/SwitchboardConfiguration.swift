@@ -23,6 +23,8 @@ public struct SwitchboardConfiguration: Sendable {
     public var durability = SQLiteStore.Durability.normal
     /// Seconds between retention passes. Default 60.
     public var retentionIntervalSeconds = 60
+    /// Milliseconds between `$sys/stats` messages. Default 5000.
+    public var statsIntervalMs = 5000
     /// Log level. Default `info`.
     public var logLevel = Logger.Level.info
     /// Sources, `exec` permission and the demo.
@@ -69,6 +71,10 @@ public struct ServerLimits: Sendable {
     public var maxBodyBytes = 16 * 1024 * 1024
     /// Largest WebSocket frame read, in bytes; larger frames close the connection (1009). Default 1 MiB.
     public var maxFrameBytes = 1024 * 1024
+    /// Publishes a second per WebSocket or TCP connection (token bucket, burst = rate); 0 = unlimited. Default 0.
+    public var publishRatePerConnection = 0
+    /// Publishes a second per token or user, over all its connections and HTTP requests; 0 = unlimited. Default 0.
+    public var publishRatePerCredential = 0
 
     public init() {}
 }

@@ -13,6 +13,7 @@ import SwitchboardCore
 struct PublishController {
     let hub: Hub
     let limits: ServerLimits
+    let rateLimiter: PublishRateLimiter
 
     func addRoutes(to router: Router<SwitchboardRequestContext>) {
         router.post("/api/v1/publish/**") { request, context in try await self.publish(request, context: context) }
@@ -37,6 +38,8 @@ struct PublishController {
         let topic = try RequestTopic.topic(RequestTopic.tail(request, dropping: 3))
         let grant = try context.requireGrant()
         guard grant.mayPublish(topic) else { throw grant.refusal("publishing to \(topic)", needs: "pub:\(topic)") }
+        var noConnection: TokenBucket? = nil  // HTTP requests share only the credential's bucket
+        try self.rateLimiter.admit(grant, bucket: &noConnection)
         let kind = try Self.bodyKind(request)
         let body = try await request.body.collect(upTo: self.limits.maxBodyBytes)
         let from = request.uri.queryParameters["from"].map(String.init)

@@ -22,7 +22,7 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = LineDecoder.Event
     typealias OutboundOut = ByteBuffer
 
-    enum Encoding { case json, base64 }
+    typealias Encoding = TCPLine.Encoding
 
     let hub: Hub
     let control: ControlPlane
@@ -34,6 +34,8 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     private var grant: Grant?
     /// Lines that arrived while a JWT was being verified, handled in order once it is.
     private var pendingLines: [ByteBuffer]?
+    let rateLimiter: PublishRateLimiter
+    private var publishBucket: TokenBucket?
     var device: String?
     private var defaultTopic: Topic?
     private(set) var context: ChannelHandlerContext?
@@ -43,8 +45,13 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     var deviceEncoding = Encoding.json
     var eventLoop: (any EventLoop)?
 
-    init(hub: Hub, control: ControlPlane, registry: ConnectionRegistry, maxLineBytes: Int, authenticator: Authenticator, logger: Logger) {
+    init(
+        hub: Hub, control: ControlPlane, registry: ConnectionRegistry, maxLineBytes: Int, authenticator: Authenticator,
+        rateLimiter: PublishRateLimiter, logger: Logger
+    ) {
         self.authenticator = authenticator
+        self.rateLimiter = rateLimiter
+        self.publishBucket = rateLimiter.connectionBucket()
         self.grant = authenticator.isRequired ? nil : .anonymous
         self.hub = hub
         self.control = control
@@ -106,18 +113,16 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
             self.pendingLines!.append(rawLine)
             return
         }
-        var line = rawLine
-        while let first = line.readableBytesView.first, first == 0x20 || first == 0x09 { line.moveReaderIndex(forwardBy: 1) }
-        while let last = line.readableBytesView.last, last == 0x20 || last == 0x09 { line.moveWriterIndex(to: line.writerIndex - 1) }
-        guard let first = line.readableBytesView.first else { return }
-        var encoding = Encoding.json
-        if first != UInt8(ascii: "{") && first != UInt8(ascii: "[") {
-            encoding = .base64
-            guard let decoded = Self.decodeBase64(line) else {
-                self.fail(.badJSON("a line must be JSON starting with '{' or '[', or base64 of such JSON"), id: nil, encoding: .json)
-                return
-            }
-            line = decoded
+        let line: ByteBuffer
+        let encoding: Encoding
+        switch TCPLine.payload(of: rawLine) {
+        case .blank:
+            return
+        case .notBase64:
+            self.fail(.badJSON("a line must be JSON starting with '{' or '[', or base64 of such JSON"), id: nil, encoding: .json)
+            return
+        case .text(let text, let textEncoding):
+            (line, encoding) = (text, textEncoding)
         }
         if let device = self.registeredDevice {
             self.control.devices.seen(device)
@@ -185,6 +190,7 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
                 data = object
             }
             guard grant.mayPublish(topic) else { throw grant.refusal("publishing to \(topic)", needs: "pub:\(topic)") }
+            try self.rateLimiter.admit(grant, bucket: &self.publishBucket)
             let bytes = ByteBuffer(string: data.serialized)
             guard bytes.readableBytes <= self.hub.configuration.maxMessageBytes else {
                 throw .tooLarge("data is \(bytes.readableBytes) bytes, the limit is \(self.hub.configuration.maxMessageBytes)")
@@ -294,14 +300,5 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
         let line = encoding == .base64 ? Data(text.utf8).base64EncodedString() + "\n" : text + "\n"
         context.write(self.wrapOutboundOut(ByteBuffer(string: line)), promise: nil)
         if flush { context.flush() }
-    }
-
-    /// Decodes standard or URL-safe base64, padding optional.
-    static func decodeBase64(_ line: ByteBuffer) -> ByteBuffer? {
-        var text = String(buffer: line).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        if text.count % 4 != 0 { text += String(repeating: "=", count: 4 - text.count % 4) }
-        guard let data = Data(base64Encoded: text) else { return nil }
-        guard let first = data.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { return nil }
-        return ByteBuffer(bytes: data)
     }
 }

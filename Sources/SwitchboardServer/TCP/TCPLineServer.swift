@@ -15,6 +15,7 @@ struct TCPLineServer: Service {
     let registry: ConnectionRegistry
     let maxLineBytes: Int
     let authenticator: Authenticator
+    let rateLimiter: PublishRateLimiter
     /// When set, every connection speaks TLS first.
     let tls: TLSCertificates?
     let eventLoopGroup: any EventLoopGroup
@@ -27,6 +28,7 @@ struct TCPLineServer: Service {
         let registry = self.registry
         let maxLineBytes = self.maxLineBytes
         let authenticator = self.authenticator
+        let rateLimiter = self.rateLimiter
         let tls = self.tls
         let logger = self.logger
         let channel = try await ServerBootstrap(group: self.eventLoopGroup)
@@ -38,7 +40,7 @@ struct TCPLineServer: Service {
                     if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler()) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(LineDecoder(maxLength: maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(
-                        TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, authenticator: authenticator, logger: logger))
+                        TCPLineConnection(hub: hub, control: control, registry: registry, maxLineBytes: maxLineBytes, authenticator: authenticator, rateLimiter: rateLimiter, logger: logger))
                 }
             }
             .bind(host: self.address.host, port: self.address.port)

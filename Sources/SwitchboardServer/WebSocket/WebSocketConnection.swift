@@ -51,6 +51,8 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     var grant: Grant?
     /// Set when the upgrade's credentials were refused: the connection is closed with 1008 at once.
     private let refusal: HubError?
+    /// This connection's publish rate limit, when one is configured.
+    private var publishBucket: TokenBucket?
 
     init(
         route: WebSocketRoute, device: String?, access: PresentedCredentials.Outcome, endpoints: WebSocketEndpoints, writer: FrameWriter,
@@ -65,6 +67,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
             self.grant = access.grant
             self.refusal = nil
         }
+        self.publishBucket = endpoints.rateLimiter.connectionBucket()
         self.route = route
         if case .subscribe(let subscription) = route {
             self.frameKind = subscription.dataOnly ? .data : .envelope
@@ -224,6 +227,12 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     /// Publishes and, when `id` is given, answers `ok` with the seq after commit.
     func publish(topic: Topic, data: ByteBuffer, key: String?, id: JSONValue?) {
         let eventLoop = self.eventLoop!
+        do throws(HubError) {
+            try self.endpoints.rateLimiter.admit(try self.requireGrant(), bucket: &self.publishBucket)
+        } catch {
+            self.sendError(id: id, error)
+            return
+        }
         self.hub.publish(topic: topic, data: data, from: self.device, key: key) { [self] result in
             switch result {
             case .success(let ack):

@@ -15,6 +15,7 @@ struct WebSocketEndpoints: Sendable {
     /// MQTT over WebSocket on `/mqtt`; `nil` turns that endpoint off.
     var mqtt: MQTTEndpoint? = nil
     let authenticator: Authenticator
+    let rateLimiter: PublishRateLimiter
     /// Origins (`scheme://host[:port]`) besides the hub's own that may open cookie-authenticated WebSockets.
     let allowedOrigins: [String]
 

@@ -1,0 +1,52 @@
+import Foundation
+import SwitchboardCore
+import Testing
+
+@testable import SwitchboardServer
+
+/// Publish rate limits and the `$sys/stats` view of what was refused or dropped.
+@Suite struct LimitsTests {
+    @Test func floodsOverThePublishRateAreRefusedWithoutHandingOutSeqs() async throws {
+        try await TestHub.with(configure: {
+            $0.limits.publishRatePerConnection = 5
+            $0.statsIntervalMs = 200
+        }) { hub in
+            let client = try await hub.webSocket("/ws")
+            for id in 1...40 { try await client.send(json: ["op": "pub", "id": id, "topic": "flood/ws", "data": id]) }
+            var acked: [Int64] = [], limited = 0
+            for _ in 1...40 {
+                let answer = try await client.nextJSON()
+                if answer["op"] as? String == "ok", let seq = answer["seq"] as? Int { acked.append(Int64(seq)) }
+                if (answer["error"] as? [String: Any])?["code"] as? String == "rate_limited" { limited += 1 }
+            }
+            #expect(acked.count + limited == 40, "every publish is answered")
+            #expect(limited > 0 && acked.count >= 5, "acked \(acked.count), limited \(limited)")
+            #expect(acked == Array(1...Int64(acked.count)), "seqs stay gap-free: refused publishes get none")
+
+            // The same over TCP, with the line's id in the error.
+            let device = try await TestTCPClient(port: hub.tcpPort)
+            for id in 1...30 { try await device.send(#"{"topic":"flood/tcp","data":\#(id),"id":\#(id)}"#) }
+            var tcpLimited = 0
+            for _ in 1...30 {
+                let answer = try await device.nextJSON()
+                if (answer["error"] as? [String: Any])?["code"] as? String == "rate_limited" { tcpLimited += 1 }
+            }
+            #expect(tcpLimited > 0)
+
+            // $sys/stats counts the refusals by reason.
+            let stats = try await hub.webSocket("/ws/sub/$sys/stats")
+            var seen: [String: Any] = [:]
+            for _ in 0..<20 {
+                let message = try await stats.nextJSON()
+                seen = message["data"] as? [String: Any] ?? [:]
+                if ((seen["rejected"] as? [String: Any])?["rate_limited"] as? Int ?? 0) >= limited + tcpLimited { break }
+            }
+            #expect(((seen["rejected"] as? [String: Any])?["rate_limited"] as? Int ?? 0) >= limited + tcpLimited, "\(seen)")
+            #expect(((seen["connections"] as? [String: Any])?["ws"] as? Int ?? 0) >= 2)
+            #expect((seen["committed"] as? Int ?? 0) >= acked.count)
+            await stats.close()
+            await client.close()
+            await device.close()
+        }
+    }
+}
