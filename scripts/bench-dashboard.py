@@ -53,7 +53,7 @@ def fill(base, topic, count, make):
 
 
 def first_paint(driver, base, topic, window):
-    since_load, since_panel = [], []
+    since_load, since_panel, hub_ms, page_after = [], [], [], []
     for _ in range(args.runs):
         driver.get("about:blank")
         driver.get(layout_url(base, [{"source": topic, "kind": "line", "w": 12, "h": 5, "window": window}]))
@@ -61,9 +61,17 @@ def first_paint(driver, base, topic, window):
         wait_until(lambda: element.get_attribute("data-first-paint-ms"), what="the first paint", timeout=60)
         since_load.append(int(element.get_attribute("data-first-paint-since-load-ms")))
         since_panel.append(int(element.get_attribute("data-first-paint-ms")))
+        # The hub's share: the history requests, from the page's resource timing.
+        history = driver.execute_script(
+            "const r = performance.getEntriesByType('resource').filter(e => e.name.includes('/messages?'));"
+            "return r.length ? [Math.min(...r.map(e => e.startTime)), Math.max(...r.map(e => e.responseEnd))] : null"
+        )
+        hub_ms.append(history[1] - history[0])
+        page_after.append(since_load[-1] - history[1])
         points = driver.execute_script("return [...window.switchboard.panels.values()][0].view.data.length")
     return {"window": window, "points_drawn": points, "ms_since_navigation": statistics.median(since_load),
-            "ms_since_panel": statistics.median(since_panel), "runs": since_load}
+            "ms_since_panel": statistics.median(since_panel), "history_requests_ms": round(statistics.median(hub_ms)),
+            "ms_after_history_arrived": round(statistics.median(page_after)), "runs": since_load}
 
 
 def fps(driver, base, topic):
