@@ -52,7 +52,9 @@ struct BrowserTests {
         let hub = try HubProcess.start(dataDirectory: TestFiles.temporaryDirectory())
         defer { hub.terminate() }
         let device = try DeviceProcessTests.runExample(
-            "device_ws.py", ["--url", "ws://127.0.0.1:\(hub.httpPort)/ws", "--device", "py-dash", "--interval", "0.5"])
+            "device_ws.py",
+            ["--url", "ws://127.0.0.1:\(hub.httpPort)/ws", "--device", "py-dash", "--interval", "0.5"]
+        )
         defer { device.terminate() }
         let result = try await BrowserScenario("device_command.py", ["--url", Self.url(hub), "--device", "py-dash"]).result()
         #expect(result["declared"] as? [String] == ["toggle_relay", "set_interval"])
@@ -79,7 +81,10 @@ struct BrowserTests {
             let elsewhere = try HubProcess.start(dataDirectory: data)
             let body = (21...50).map { #"{"v":\#($0)}"# }.joined(separator: "\n")
             let published = try await TestHTTP.post(
-                "http://127.0.0.1:\(elsewhere.httpPort)/api/v1/publish/lab/restart", body, contentType: "application/x-ndjson")
+                "http://127.0.0.1:\(elsewhere.httpPort)/api/v1/publish/lab/restart",
+                body,
+                contentType: "application/x-ndjson"
+            )
             #expect(published.status == 200)
             elsewhere.terminate()
             hub = try HubProcess.start(dataDirectory: data, arguments: ["--http", "127.0.0.1:\(port)"])
