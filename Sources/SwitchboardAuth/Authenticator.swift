@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdBcrypt
 public import Logging
 public import SwitchboardCore
 import Synchronization
@@ -110,7 +111,12 @@ public final class Authenticator: Sendable {
 
     /// Checks a user name and password (bcrypt, ~50 ms: call it off the event loops) and opens a session.
     public func login(user: String, password: String) -> LoginSession? {
-        guard let account = self.state.withLock({ $0.accounts[user] }), account.verify(password: password) else { return nil }
+        guard let account = self.state.withLock({ $0.accounts[user] }) else {
+            // As slow as a wrong password, so timing does not tell which user names exist.
+            _ = Bcrypt.verify(password, hash: Self.unknownUserHash)
+            return nil
+        }
+        guard account.verify(password: password) else { return nil }
         let session = LoginSession(
             id: TokenRecord.randomHex(bytes: 32), csrf: TokenRecord.randomHex(bytes: 16), user: account.name, role: account.role,
             expiresMs: Self.nowMs() + self.sessionTTLMs)
@@ -135,6 +141,8 @@ public final class Authenticator: Sendable {
     public func logout(sessionID: String) {
         _ = self.state.withLock { $0.sessions.removeValue(forKey: sessionID) }
     }
+
+    private static let unknownUserHash = Bcrypt.hash("no such user", cost: Account.bcryptCost)
 
     public static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }
