@@ -107,7 +107,7 @@ public final class SwitchboardApp: Service {
             rateLimiter: self.rateLimiter, allowedOrigins: self.configuration.security.allowedOrigins)
         let mqtt = MQTTEndpoint(
             hub: self.hub, control: self.control, sessions: self.mqttSessions, registry: self.registry, limits: self.configuration.limits,
-            access: .open, logger: self.logger)
+            access: .authenticating(with: self.authenticator), logger: self.logger)
         webSockets.mqtt = mqtt
         let endpoints = webSockets
         let router = self.buildRouter()

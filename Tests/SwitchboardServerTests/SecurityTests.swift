@@ -292,6 +292,22 @@ import Testing
         #expect(status == 401)
     }
 
+    @Test func mqttClientsAuthenticateWithATokenAsPassword() async throws {
+        var credentials = Credentials()
+        try credentials.token("mqtt", ["pub:lab/#", "sub:lab/#"])
+        try await TestHub.with(dataDirectory: credentials.directory) { hub in
+            let refused = try ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1"])
+            #expect(refused.status != 0 && refused.stderr.lowercased().contains("not authori"), "\(refused.stderr)")
+            let wrong = try ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1", "-u", "d", "-P", "sbt_1_x"])
+            #expect(wrong.status != 0, "\(wrong.stderr)")
+            let accepted = try ToolRun.run(
+                "mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "21", "-q", "1", "-u", "device", "-P", credentials["mqtt"]])
+            #expect(accepted.status == 0, "\(accepted.stderr)")
+            let stored = try await TestHTTP.request("GET", hub.http + "/api/v1/topics/lab/m/messages", headers: Self.bearer(credentials["mqtt"]))
+            #expect((stored.json["messages"] as? [Any])?.count == 1)
+        }
+    }
+
     @Test func refusesToListenBeyondLoopbackWithoutAuthentication() throws {
         let port = try FreePort.take()
         let refused = try CLITests.run(
