@@ -4,9 +4,9 @@ import SwitchboardMQTT
 /// The one place where MQTT credentials and scopes are checked.
 ///
 /// CONNECT's user name and password go to ``authenticate``; its answer decides
-/// what the connection may do. Until tokens and accounts exist (issue 7) every
-/// client is let in with every permission; the token check plugs in here, and
-/// the connection asks ``Permissions`` before each publish, subscription and command.
+/// what the connection may do, and the connection asks ``Permissions`` before each
+/// publish, subscription and command. The hub uses ``authenticating(with:)`` (tokens, JWTs,
+/// accounts: the same scopes as every transport); ``open`` lets everyone in.
 struct MQTTAccess: Sendable {
     /// What one connection may do, decided once at CONNECT.
     struct Permissions: Sendable {

@@ -28,7 +28,7 @@ enum Paho {
         p.add_argument("--will-payload", default="")
         p.add_argument("--hold", action="store_true")
         p.add_argument("rest", nargs="*")
-        a = p.parse_args()
+        a = p.parse_intermixed_args()
 
         c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=a.id, clean_session=bool(a.clean),
                         protocol=mqtt.MQTTv311, transport="websockets" if a.ws else "tcp")
@@ -39,7 +39,10 @@ enum Paho {
         received = []
         acked = []
 
+        connected = []
+
         def on_connect(client, userdata, flags, reason, properties):
+            connected.append(True)
             say(connected=not reason.is_failure, session_present=bool(flags.session_present), reason=str(reason))
             for f in a.filter:
                 client.subscribe(f, qos=a.qos)
@@ -64,6 +67,8 @@ enum Paho {
         c.connect("127.0.0.1", a.port, keepalive=30)
         c.loop_start()
         deadline = time.time() + 30
+        while not connected and time.time() < deadline:
+            time.sleep(0.01)
         if a.mode == "sub":
             while len(received) < a.count and time.time() < deadline:
                 time.sleep(0.01)

@@ -17,6 +17,7 @@ final class ToolProcess: @unchecked Sendable {
         let errors = Pipe()
         self.process.standardOutput = output
         self.process.standardError = errors
+        self.process.standardInput = FileHandle.nullDevice
         output.fileHandleForReading.readabilityHandler = { [self] handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
             self.lock.withLock {
