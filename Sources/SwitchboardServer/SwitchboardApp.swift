@@ -66,7 +66,8 @@ public final class SwitchboardApp: Service {
         }
         self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
         self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
-        self.registry = ConnectionRegistry(maxConnections: configuration.limits.maxConnections)
+        self.registry = ConnectionRegistry(
+            maxConnections: configuration.limits.maxConnections, maxPerAddress: configuration.limits.maxConnectionsPerAddress)
         self.mqttSessions = MQTTSessions(store: store, logger: logger)
         self.prometheus = prometheus ?? PrometheusCollectorRegistry()
     }

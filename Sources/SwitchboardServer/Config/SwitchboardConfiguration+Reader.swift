@@ -15,6 +15,7 @@ extension SwitchboardConfiguration {
         ("data", "directory of the SQLite file (default ./data)"),
         ("max_message_bytes", "largest message data in bytes (default 65536)"),
         ("max_connections", "open WebSocket + TCP connections (default 20000)"),
+        ("max_connections_per_ip", "open connections from one IP address; 0 = no limit (default 0)"),
         ("max_subscriptions", "subscriptions per connection (default 1000)"),
         ("max_line_bytes", "longest raw TCP line (default 262144)"),
         ("max_body_bytes", "largest HTTP body (default 16777216)"),
@@ -108,6 +109,7 @@ extension SwitchboardConfiguration {
         case "data": self.dataDirectory = value
         case "max_message_bytes": self.hub.maxMessageBytes = try Self.positive(value, key)
         case "max_connections": self.limits.maxConnections = try Self.positive(value, key)
+        case "max_connections_per_ip": self.limits.maxConnectionsPerAddress = try Self.positive(value, key, allowZero: true)
         case "max_subscriptions": self.limits.maxSubscriptionsPerConnection = try Self.positive(value, key)
         case "max_line_bytes": self.limits.maxLineBytes = try Self.positive(value, key)
         case "max_body_bytes": self.limits.maxBodyBytes = try Self.positive(value, key)

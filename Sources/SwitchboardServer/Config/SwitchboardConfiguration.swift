@@ -63,6 +63,8 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 public struct ServerLimits: Sendable {
     /// Open WebSocket and TCP connections, together. Default 20,000.
     public var maxConnections = 20_000
+    /// Open WebSocket, TCP and MQTT connections from one IP address; 0 = no limit. Default 0.
+    public var maxConnectionsPerAddress = 0
     /// Patterns one connection may subscribe to. Default 1,000.
     public var maxSubscriptionsPerConnection = 1000
     /// Longest raw TCP line, in bytes. Default 256 KiB.

@@ -67,8 +67,8 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
-        guard self.registry.add(ObjectIdentifier(self), closer: { channel.close(promise: nil) }) else {
-            self.answer(Self.errorLine(.limitExceeded("too many connections"), id: nil), encoding: .json)
+        guard self.registry.add(ObjectIdentifier(self), address: channel.remoteAddress?.ipAddress, closer: { channel.close(promise: nil) }) else {
+            self.answer(Self.errorLine(.limitExceeded(self.registry.limitDescription), id: nil), encoding: .json, flush: true)
             context.close(promise: nil)
             return
         }

@@ -87,11 +87,11 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         self.channel = context.channel
         self.remoteAddress = context.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
         self.session = Session(hub: self.hub, eventLoop: context.eventLoop, outlet: self)
-        let registered = self.endpoints.registry.add(ObjectIdentifier(self)) { [self] in
+        let registered = self.endpoints.registry.add(ObjectIdentifier(self), address: context.channel.remoteAddress?.ipAddress) { [self] in
             self.eventLoop?.execute { self.close(code: CloseCode.goingAway, reason: "the hub is shutting down") }
         }
         guard registered else {
-            self.sendError(id: nil, .limitExceeded("too many connections (limit \(self.endpoints.registry.maxConnections))"))
+            self.sendError(id: nil, .limitExceeded(self.endpoints.registry.limitDescription))
             self.close(code: CloseCode.tryAgainLater, reason: "too many connections")
             return
         }
