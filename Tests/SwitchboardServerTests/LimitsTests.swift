@@ -1,4 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import SwitchboardCore
 import Testing
 
@@ -72,6 +75,43 @@ import Testing
             }
             #expect(admitted)
             for socket in open { await socket.close() }
+        }
+    }
+
+    /// Keeps every byte a raw connection receives.
+    final class ByteCollector: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let received = NIOLockedValueBox([UInt8]())
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            let buffer = Self.unwrapInboundIn(data)
+            self.received.withLockedValue { $0 += buffer.readableBytesView }
+        }
+    }
+
+    @Test func silentWebSocketPeersAreClosedAfterAnUnansweredPing() async throws {
+        try await TestHub.with(configure: { $0.limits.webSocketPingIntervalSeconds = 1 }) { hub in
+            let answering = try await hub.webSocket("/ws")
+            // A peer that upgrades and then never sends a byte, not even a pong.
+            let collector = ByteCollector()
+            let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
+                .connect(host: "127.0.0.1", port: hub.httpPort).get()
+            try await silent.writeAndFlush(
+                ByteBuffer(
+                    string: "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+            let guardrail = silent.eventLoop.scheduleTask(in: .seconds(20)) { silent.close(promise: nil) }
+            try await silent.closeFuture.get()
+            guardrail.cancel()
+            let bytes = collector.received.withLockedValue { $0 }
+            let afterHandshake = bytes.split(separator: 0x0A).last.map(Array.init) ?? []
+            #expect(afterHandshake.first == 0x89, "a ping came first")
+            #expect(bytes.contains(0x88), "then a close frame, before the hub dropped the connection")
+            // A peer that answers pings (as every RFC 6455 client does) stays.
+            try await Task.sleep(for: .seconds(2.5))
+            try await answering.send(json: ["op": "call", "id": 1, "method": "time"])
+            #expect(try await answering.nextJSON()["op"] as? String == "result")
+            await answering.close()
         }
     }
 }

@@ -15,6 +15,7 @@ extension SwitchboardConfiguration {
         ("data", "directory of the SQLite file (default ./data)"),
         ("max_message_bytes", "largest message data in bytes (default 65536)"),
         ("max_connections", "open WebSocket + TCP connections (default 20000)"),
+        ("ws_ping_interval", "seconds between pings to each WebSocket; silent peers are closed after one more; 0 = off (default 30)"),
         ("max_connections_per_ip", "open connections from one IP address; 0 = no limit (default 0)"),
         ("max_subscriptions", "subscriptions per connection (default 1000)"),
         ("max_line_bytes", "longest raw TCP line (default 262144)"),
@@ -109,6 +110,7 @@ extension SwitchboardConfiguration {
         case "data": self.dataDirectory = value
         case "max_message_bytes": self.hub.maxMessageBytes = try Self.positive(value, key)
         case "max_connections": self.limits.maxConnections = try Self.positive(value, key)
+        case "ws_ping_interval": self.limits.webSocketPingIntervalSeconds = try Self.positive(value, key, allowZero: true)
         case "max_connections_per_ip": self.limits.maxConnectionsPerAddress = try Self.positive(value, key, allowZero: true)
         case "max_subscriptions": self.limits.maxSubscriptionsPerConnection = try Self.positive(value, key)
         case "max_line_bytes": self.limits.maxLineBytes = try Self.positive(value, key)

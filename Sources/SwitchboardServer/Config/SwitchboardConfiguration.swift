@@ -63,6 +63,8 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 public struct ServerLimits: Sendable {
     /// Open WebSocket and TCP connections, together. Default 20,000.
     public var maxConnections = 20_000
+    /// Seconds between the hub's pings on a WebSocket; a peer silent for a whole interval after one is closed. 0 = off. Default 30.
+    public var webSocketPingIntervalSeconds = 30
     /// Open WebSocket, TCP and MQTT connections from one IP address; 0 = no limit. Default 0.
     public var maxConnectionsPerAddress = 0
     /// Patterns one connection may subscribe to. Default 1,000.

@@ -53,6 +53,10 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     private let refusal: HubError?
     /// This connection's publish rate limit, when one is configured.
     private var publishBucket: TokenBucket?
+    /// Keep-alive: a ping every `ws_ping_interval`; a peer silent for a whole interval after a ping is gone.
+    private var keepAlive: RepeatedTask?
+    private var heardFromPeer = true
+    private var awaitingPong = false
 
     init(
         route: WebSocketRoute, device: String?, access: PresentedCredentials.Outcome, endpoints: WebSocketEndpoints, writer: FrameWriter,
@@ -96,6 +100,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
             return
         }
         ServerMetrics.shared.webSocketConnected()
+        self.startKeepAlive(context.eventLoop)
         if let refusal = self.refusal {
             self.refuse(refusal)
             return
@@ -143,6 +148,8 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     }
 
     private func finish() {
+        self.keepAlive?.cancel()
+        self.keepAlive = nil
         guard let session = self.session else { return }
         session.close()
         self.session = nil
@@ -153,6 +160,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.closing else { return }
+        self.heardFromPeer = true
         let frame = self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
@@ -254,6 +262,27 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     func sendError(id: JSONValue?, _ error: HubError) {
         ServerMetrics.shared.error(code: error.code, transport: "websocket")
         self.sendControl(Replies.error(id: id, error))
+    }
+
+    /// Pings the peer every interval. Any frame from it counts as an answer; a peer that sent
+    /// nothing since the last ping (a vanished device, a half-open connection) is closed, so its
+    /// queue, subscriptions and device slot are freed. RFC 6455 clients answer pings by themselves.
+    private func startKeepAlive(_ eventLoop: any EventLoop) {
+        let seconds = self.endpoints.limits.webSocketPingIntervalSeconds
+        guard seconds > 0 else { return }
+        let interval = TimeAmount.seconds(Int64(seconds))
+        self.keepAlive = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
+            guard let self, !self.closing else { return }
+            if self.awaitingPong && !self.heardFromPeer {
+                DropMetrics.dropped(reason: "ping_timeout")
+                self.close(code: CloseCode.goingAway, reason: "no answer to ping within \(seconds) s")
+                return
+            }
+            self.heardFromPeer = false
+            self.awaitingPong = true
+            self.writer.write(WebSocketFraming.frame(opcode: WebSocketFraming.ping, payload: ByteBuffer()), promise: nil)
+            self.writer.flush()
+        }
     }
 
     /// Sends the error, then closes with 1008 (policy violation) and the error code as the reason.
