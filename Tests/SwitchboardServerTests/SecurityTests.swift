@@ -265,7 +265,7 @@ import Testing
 
     @Test func tokenCLICreatesListsAndRevokesWhileTheHubRuns() async throws {
         let directory = TestFiles.temporaryDirectory()
-        let created = try CLITests.run(["token", "create", "--scope", "pub:lab/#", "--label", "cli", "--data", directory])
+        let created = try await ToolRun.run(HubProcess.binary, ["token", "create", "--scope", "pub:lab/#", "--label", "cli", "--data", directory])
         #expect(created.status == 0, "\(created.stderr)")
         let token = try #require(created.stdout.split(separator: "\n").last.map(String.init))
         #expect(token.hasPrefix("sbt_"))
@@ -274,13 +274,13 @@ import Testing
         let base = "http://127.0.0.1:\(hub.httpPort)"
         #expect(try await TestHTTP.request("POST", base + "/api/v1/publish/lab/c", body: "1", headers: Self.bearer(token)).status == 200)
         #expect(try await TestHTTP.request("POST", base + "/api/v1/publish/lab/c", body: "1").status == 401)
-        let listed = try CLITests.run(["token", "list", "--data", directory])
+        let listed = try await ToolRun.run(HubProcess.binary, ["token", "list", "--data", directory])
         #expect(listed.stdout.contains("pub:lab/#") && !listed.stdout.contains(token))
         // A second token made while the hub runs works at once (an unknown token makes the hub re-read).
-        let second = try CLITests.run(["token", "create", "--scope", "sub:lab/#", "--data", directory])
+        let second = try await ToolRun.run(HubProcess.binary, ["token", "create", "--scope", "sub:lab/#", "--data", directory])
         let secondToken = try #require(second.stdout.split(separator: "\n").last.map(String.init))
         #expect(try await TestHTTP.request("GET", base + "/api/v1/topics/lab/c/messages", headers: Self.bearer(secondToken)).status == 200)
-        let revoked = try CLITests.run(["token", "revoke", token, "--data", directory])
+        let revoked = try await ToolRun.run(HubProcess.binary, ["token", "revoke", token, "--data", directory])
         #expect(revoked.status == 0)
         // Revocation takes effect within the reload interval (2 s); poll, bounded.
         var status = 0
@@ -296,11 +296,11 @@ import Testing
         var credentials = Credentials()
         try credentials.token("mqtt", ["pub:lab/#", "sub:lab/#"])
         try await TestHub.with(dataDirectory: credentials.directory) { hub in
-            let refused = try ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1"])
+            let refused = try await ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1"])
             #expect(refused.status != 0 && refused.stderr.lowercased().contains("not authori"), "\(refused.stderr)")
-            let wrong = try ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1", "-u", "d", "-P", "sbt_1_x"])
+            let wrong = try await ToolRun.run("mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "1", "-q", "1", "-u", "d", "-P", "sbt_1_x"])
             #expect(wrong.status != 0, "\(wrong.stderr)")
-            let accepted = try ToolRun.run(
+            let accepted = try await ToolRun.run(
                 "mosquitto_pub", ["-p", "\(hub.mqttPort)", "-t", "lab/m", "-m", "21", "-q", "1", "-u", "device", "-P", credentials["mqtt"]])
             #expect(accepted.status == 0, "\(accepted.stderr)")
             let stored = try await TestHTTP.request("GET", hub.http + "/api/v1/topics/lab/m/messages", headers: Self.bearer(credentials["mqtt"]))
@@ -308,10 +308,10 @@ import Testing
         }
     }
 
-    @Test func refusesToListenBeyondLoopbackWithoutAuthentication() throws {
+    @Test func refusesToListenBeyondLoopbackWithoutAuthentication() async throws {
         let port = try FreePort.take()
-        let refused = try CLITests.run(
-            ["serve", "--http", "0.0.0.0:\(port)", "--tcp", "off", "--mqtt", "off", "--data", TestFiles.temporaryDirectory()], timeout: 30)
+        let refused = try await ToolRun.run(
+            HubProcess.binary, ["serve", "--http", "0.0.0.0:\(port)", "--tcp", "off", "--mqtt", "off", "--data", TestFiles.temporaryDirectory()], timeout: 30)
         #expect(refused.status != 0 && refused.status != SIGKILL)
         #expect(refused.stderr.contains("refusing to listen on 0.0.0.0:\(port) without authentication"), "\(refused.stderr)")
     }
