@@ -30,6 +30,8 @@ public final class LiveCapture: @unchecked Sendable {
     private let library: Library
     private let handle: OpaquePointer
     private let linkType: UInt32
+    /// What poll() waits on; -1 where the platform has none (then reads are retried every 10 ms).
+    private var descriptor: Int32 = -1
 
     /// Opens `interface` (promiscuous off) with a BPF `filter`; throws a clear error when libpcap is
     /// missing, the interface does not exist, the capture is not permitted or the filter is invalid.
@@ -50,23 +52,39 @@ public final class LiveCapture: @unchecked Sendable {
         let program = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
         program.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
         defer { program.deallocate() }
-        guard library.compile(handle, program, filter, 1, 0xFFFF_FFFF) == 0, library.setFilter(handle, program) == 0 else {
-            let reason = library.lastError(handle)
-            library.close(handle)
-            throw Error(description: "the capture filter '\(filter)' is not valid: \(reason)")
+        // Every stored property is set: from here on a throw runs deinit, which closes the handle.
+        guard library.compile(handle, program, filter, 1, 0xFFFF_FFFF) == 0 else {
+            throw Error(description: "the capture filter '\(filter)' is not valid: \(library.lastError(handle))")
         }
-        library.freeCode(program)
+        defer { library.freeCode(program) }
+        guard library.setFilter(handle, program) == 0 else {
+            throw Error(description: "cannot set the capture filter '\(filter)': \(library.lastError(handle))")
+        }
+        // Non-blocking, waited for with poll(): on Linux a read can block forever while nothing arrives.
+        guard library.setNonblock(handle, 1, &errorBuffer) == 0 else {
+            throw Error(description: "cannot capture on \(interface) without blocking: \(library.lastError(handle))")
+        }
+        self.descriptor = library.selectableDescriptor(handle)
     }
 
     deinit {
         self.library.close(self.handle)
     }
 
-    /// The next frame, or `.timeout` after 100 ms without one.
+    /// The next frame, or `.timeout` after about 100 ms without one.
     public func next() throws(Error) -> Next {
         var header: UnsafeMutableRawPointer?
         var data: UnsafePointer<UInt8>?
-        let result = self.library.nextEx(self.handle, &header, &data)
+        var result = self.library.nextEx(self.handle, &header, &data)
+        if result == 0 {
+            if self.descriptor >= 0 {
+                var waiting = pollfd(fd: self.descriptor, events: Int16(POLLIN), revents: 0)
+                _ = poll(&waiting, 1, 100)
+            } else {
+                usleep(10_000)
+            }
+            result = self.library.nextEx(self.handle, &header, &data)
+        }
         switch result {
         case 1:
             guard let header, let data else { return .timeout }
@@ -92,6 +110,8 @@ public final class LiveCapture: @unchecked Sendable {
         typealias Datalink = @convention(c) (OpaquePointer) -> Int32
         typealias GetError = @convention(c) (OpaquePointer) -> UnsafePointer<CChar>?
         typealias Close = @convention(c) (OpaquePointer) -> Void
+        typealias SetNonblock = @convention(c) (OpaquePointer, Int32, UnsafeMutablePointer<CChar>) -> Int32
+        typealias SelectableDescriptor = @convention(c) (OpaquePointer) -> Int32
 
         let openLive: OpenLive
         let compile: Compile
@@ -101,6 +121,8 @@ public final class LiveCapture: @unchecked Sendable {
         let datalink: Datalink
         let getError: GetError
         let close: Close
+        let setNonblock: SetNonblock
+        let selectableDescriptor: SelectableDescriptor
 
         static func load(names: [String]) throws(Error) -> Library {
             guard let library = names.lazy.compactMap({ dlopen($0, RTLD_NOW) }).first else {
@@ -120,7 +142,9 @@ public final class LiveCapture: @unchecked Sendable {
                 nextEx: try symbol("pcap_next_ex", as: NextEx.self),
                 datalink: try symbol("pcap_datalink", as: Datalink.self),
                 getError: try symbol("pcap_geterr", as: GetError.self),
-                close: try symbol("pcap_close", as: Close.self)
+                close: try symbol("pcap_close", as: Close.self),
+                setNonblock: try symbol("pcap_setnonblock", as: SetNonblock.self),
+                selectableDescriptor: try symbol("pcap_get_selectable_fd", as: SelectableDescriptor.self)
             )
         }
 

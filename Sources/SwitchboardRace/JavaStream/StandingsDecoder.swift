@@ -46,6 +46,10 @@ public struct StandingsDecoder: Sendable {
     private var mode = Mode.searching
     /// Nothing to try until the buffer holds this many bytes.
     private var waitUntil = 0
+    /// Where the element that did not complete starts, and how many bytes the buffer held then.
+    /// Each retry reads the element from its start, so retries wait for the buffer to grow by an
+    /// eighth of the element: fed one byte at a time, a big element is not read thousands of times.
+    private var incomplete: (start: Int, bufferCount: Int)?
     private var endOfStream = false
     private var looseRows: [ResultRow] = []
     public private(set) var statistics = Statistics()
@@ -55,8 +59,15 @@ public struct StandingsDecoder: Sendable {
     /// Takes the next bytes of the stream; returns the snapshots they completed.
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [Snapshot] {
         self.parser.bytes.append(contentsOf: bytes)
-        guard self.parser.bytes.count >= self.waitUntil else { return [] }
+        guard self.readyToRetry else { return [] }
         return self.process()
+    }
+
+    private var readyToRetry: Bool {
+        let count = self.parser.bytes.count
+        guard count >= self.waitUntil else { return false }
+        guard let incomplete = self.incomplete else { return true }
+        return (count - incomplete.bufferCount) * 8 >= count - incomplete.start
     }
 
     /// The stream ended: reads what is left as far as it goes, and returns the last snapshots.
@@ -67,9 +78,11 @@ public struct StandingsDecoder: Sendable {
         return snapshots
     }
 
-    /// Rows gathered one by one become a snapshot now (a live source calls this when the stream goes quiet).
+    /// The stream went quiet (a live source calls this after a while without data): an element
+    /// that is complete by now is read even if its retry was held back, and rows gathered one by
+    /// one become a snapshot.
     public mutating func flush() -> [Snapshot] {
-        var snapshots: [Snapshot] = []
+        var snapshots = self.parser.bytes.count >= self.waitUntil ? self.process() : []
         self.flushLoose(into: &snapshots)
         return snapshots
     }
@@ -83,6 +96,7 @@ public struct StandingsDecoder: Sendable {
         self.parser.bytes.removeAll(keepingCapacity: true)
         self.parser.position = 0
         self.waitUntil = 0
+        self.incomplete = nil
         self.forgetHandles()
         return snapshots
     }
@@ -90,6 +104,7 @@ public struct StandingsDecoder: Sendable {
     // MARK: - Stepping
 
     private mutating func process() -> [Snapshot] {
+        self.incomplete = nil
         var snapshots: [Snapshot] = []
         while self.parser.position < self.parser.bytes.count {
             guard self.endOfStream || self.parser.bytes.count >= self.waitUntil else { break }
@@ -162,6 +177,7 @@ public struct StandingsDecoder: Sendable {
                 self.parser.handles.removeSubrange(handleCount...)
                 self.parser.position = start
                 self.waitUntil = needed
+                self.incomplete = (start, self.parser.bytes.count)
                 return false
             }
             return self.corrupt(start: start, into: &snapshots)
@@ -214,6 +230,7 @@ public struct StandingsDecoder: Sendable {
                 self.parser.unresolvedReferences = unresolved
                 self.parser.position = start
                 self.waitUntil = needed
+                self.incomplete = (start, self.parser.bytes.count)
                 return false
             } catch {
                 // Not an element after all: rows inside it are found again by the search, one byte on.
@@ -302,5 +319,6 @@ public struct StandingsDecoder: Sendable {
         self.parser.bytes.removeSubrange(0..<consumed)
         self.parser.position = 0
         self.waitUntil = max(0, self.waitUntil - consumed)
+        self.incomplete = self.incomplete.map { ($0.start - consumed, $0.bufferCount - consumed) }
     }
 }
