@@ -1,5 +1,6 @@
 import Dispatch
 public import GRDB
+import GRDBSQLite
 public import Logging
 public import NIOCore
 public import SwitchboardCore
@@ -22,6 +23,8 @@ public final class SQLiteStore: Store {
 
     let pool: DatabasePool
     let logger: Logger
+    /// The database file.
+    public let path: String
     /// A connection of its own for WAL checkpoints, so they never run inside a commit.
     private let checkpointer: DatabaseQueue
     /// Set once; `cancel()` is thread-safe.
@@ -50,26 +53,52 @@ public final class SQLiteStore: Store {
         }
         configuration.label = "switchboard"
         let path = directory + "/switchboard.sqlite"
-        self.pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
         self.logger = logger
-        try Self.migrator.migrate(self.pool)
         var checkpointConfiguration = Configuration()
         checkpointConfiguration.label = "switchboard.checkpoint"
         checkpointConfiguration.busyMode = .timeout(5)
-        self.checkpointer = try DatabaseQueue(path: path, configuration: checkpointConfiguration)
+        do {
+            self.pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(self.pool)
+            // SQLite opens a file it may not write read-only and says so only at the first write
+            // (the first publish): refuse to start instead.
+            if try self.pool.write({ db in sqlite3_db_readonly(db.sqliteConnection, "main") == 1 }) {
+                throw DatabaseError(resultCode: .SQLITE_READONLY, message: "the database was opened read-only")
+            }
+            self.checkpointer = try DatabaseQueue(path: path, configuration: checkpointConfiguration)
+        } catch {
+            // Said so a person can act on it: which file, and what is wrong with it (not a database, read-only, disk full).
+            throw StoreError(error, path: path, opening: true)
+        }
         // PASSIVE checkpoints copy what no reader still needs, without taking the write lock.
         let checkpointer = self.checkpointer
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "switchboard.checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + Self.checkpointInterval, repeating: Self.checkpointInterval)
+        let failures = CheckpointFailures()
         timer.setEventHandler {
             do {
                 try checkpointer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                if failures.lastLogged != nil {
+                    failures.lastLogged = nil
+                    logger.notice("WAL checkpoints work again")
+                }
             } catch {
-                logger.warning("WAL checkpoint failed", metadata: ["error.type": "\(error)"])
+                // Every 500 ms while the disk is full would flood the log: the first failure, then one a minute.
+                let now = ContinuousClock.now
+                if failures.lastLogged.map({ now - $0 >= .seconds(60) }) ?? true {
+                    failures.lastLogged = now
+                    logger.warning("WAL checkpoint failed", metadata: ["error.type": "\(error)"])
+                }
             }
         }
         timer.resume()
         self.checkpointTimer = timer
+    }
+
+    /// Touched only on the checkpoint timer's serial queue.
+    private final class CheckpointFailures: @unchecked Sendable {
+        var lastLogged: ContinuousClock.Instant?
     }
 
     static var migrator: DatabaseMigrator {
@@ -164,8 +193,20 @@ public final class SQLiteStore: Store {
 
     // MARK: - Writing
 
+    /// Writes `batch` in one transaction; on failure nothing of it is stored (a full disk throws ``StoreError`` `.diskFull`).
     public func commit(_ batch: CommitBatch) throws {
         var created: [String: Int64] = [:]
+        do {
+            try self.write(batch, created: &created)
+        } catch {
+            throw StoreError(error, path: self.path, opening: false)
+        }
+        if !created.isEmpty {
+            self.topicIDs.withLock { $0.merge(created) { _, new in new } }
+        }
+    }
+
+    private func write(_ batch: CommitBatch, created: inout [String: Int64]) throws {
         try self.pool.write { db in
             created = [:]
             var ids: [String: Int64] = [:]
@@ -191,9 +232,6 @@ public final class SQLiteStore: Store {
                     try insertKey.execute(arguments: [entry.key.publisher, entry.key.key, ids[entry.topic]!, entry.seq, entry.ts])
                 }
             }
-        }
-        if !created.isEmpty {
-            self.topicIDs.withLock { $0.merge(created) { _, new in new } }
         }
     }
 
