@@ -12,11 +12,16 @@ final class ClassDescription: Sendable {
     let fields: [Field]
     let superclass: ClassDescription?
 
+    /// The superclasses whose data an instance carries before this class's, the topmost first.
+    let superclasses: [ClassDescription]
+
     init(name: String, flags: UInt8, fields: [Field], superclass: ClassDescription?) {
         self.name = name
         self.flags = flags
         self.fields = fields
         self.superclass = superclass
+        // Each description's chain is built from its superclass's once, not per instance read.
+        self.superclasses = superclass.map { $0.superclasses.count < 64 ? $0.superclasses + [$0] : $0.superclasses } ?? []
     }
 
     var hasWriteMethod: Bool { self.flags & ObjectStreamConstants.scWriteMethod != 0 }
@@ -25,15 +30,7 @@ final class ClassDescription: Sendable {
     var hasBlockData: Bool { self.flags & ObjectStreamConstants.scBlockData != 0 }
 
     /// The classes whose data an instance carries, the topmost superclass first (the order the data is written in).
-    var hierarchy: [ClassDescription] {
-        var chain: [ClassDescription] = []
-        var current: ClassDescription? = self
-        while let description = current, chain.count < 64 {
-            chain.append(description)
-            current = description.superclass
-        }
-        return chain.reversed()
-    }
+    var hierarchy: [ClassDescription] { self.superclasses + [self] }
 
     /// For an array class (`[I`, `[Ljava.lang.String;`): the element type code.
     var arrayElementType: UInt8? {

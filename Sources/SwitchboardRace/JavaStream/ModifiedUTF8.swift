@@ -3,8 +3,9 @@
 enum ModifiedUTF8 {
     /// The text, or `nil` when the bytes are not modified UTF-8.
     static func decode(_ bytes: ArraySlice<UInt8>) -> String? {
-        // ASCII (the common case for bibs and times) is valid UTF-8 as it is.
-        if bytes.allSatisfy({ $0 != 0 && $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        // Without NUL bytes and characters beyond the BMP (whose surrogates are not valid UTF-8),
+        // modified UTF-8 is UTF-8: the standard library's validating decoder is much faster.
+        if !bytes.contains(0), let text = String(validating: bytes, as: UTF8.self) { return text }
         var units: [UInt16] = []
         units.reserveCapacity(bytes.count)
         var index = bytes.startIndex

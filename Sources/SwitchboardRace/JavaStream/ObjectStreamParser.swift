@@ -265,7 +265,7 @@ struct ObjectStreamParser: Sendable {
             throw .invalid("an object of a class the decoder does not know")
         }
         _ = try self.assign(.other)
-        for type in description.hierarchy {
+        for type in description.superclasses + CollectionOfOne(description) {
             if type.isExternalizable {
                 // Protocol version 1 externalizable data has no length: it cannot be skipped.
                 guard type.hasBlockData else { throw .invalid("\(type.name) is externalizable without block data") }

@@ -47,9 +47,12 @@ public struct StandingsDecoder: Sendable {
     /// Nothing to try until the buffer holds this many bytes.
     private var waitUntil = 0
     /// Where the element that did not complete starts, and how many bytes the buffer held then.
-    /// Each retry reads the element from its start, so retries wait for the buffer to grow by an
-    /// eighth of the element: fed one byte at a time, a big element is not read thousands of times.
+    /// Each retry reads the element from its start, so while full-sized chunks keep coming, retries
+    /// wait for the buffer to grow by half the element (fed one byte or one segment at a time, a big
+    /// element is not read hundreds of times); a chunk shorter than the largest so far — the end of
+    /// what the sender wrote — is tried at once, so a finished snapshot is not held back.
     private var incomplete: (start: Int, bufferCount: Int)?
+    private var largestChunk = 0
     private var endOfStream = false
     private var looseRows: [ResultRow] = []
     public private(set) var statistics = Statistics()
@@ -58,16 +61,19 @@ public struct StandingsDecoder: Sendable {
 
     /// Takes the next bytes of the stream; returns the snapshots they completed.
     public mutating func feed<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> [Snapshot] {
+        let before = self.parser.bytes.count
         self.parser.bytes.append(contentsOf: bytes)
-        guard self.readyToRetry else { return [] }
+        let chunk = self.parser.bytes.count - before
+        let endOfWrite = chunk < self.largestChunk
+        self.largestChunk = max(self.largestChunk, chunk)
+        guard self.parser.bytes.count >= self.waitUntil, endOfWrite || self.grewEnough else { return [] }
         return self.process()
     }
 
-    private var readyToRetry: Bool {
-        let count = self.parser.bytes.count
-        guard count >= self.waitUntil else { return false }
+    private var grewEnough: Bool {
         guard let incomplete = self.incomplete else { return true }
-        return (count - incomplete.bufferCount) * 8 >= count - incomplete.start
+        let count = self.parser.bytes.count
+        return (count - incomplete.bufferCount) * 2 >= count - incomplete.start
     }
 
     /// The stream ended: reads what is left as far as it goes, and returns the last snapshots.
