@@ -220,7 +220,11 @@ import Testing
         }
     }
 
-    @Test func aReadOnlyDataDirectoryGivesAClearStartUpError() async throws {
+    /// Root writes anything whatever its mode, so it needs a read-only bind mount; anyone else uses chmod.
+    static let canMakeReadOnly = getuid() != 0 || canMount
+
+    @Test(.enabled(if: canMakeReadOnly, "root may write a file whatever its mode, and this run may not mount a read-only bind mount"))
+    func aReadOnlyDataDirectoryGivesAClearStartUpError() async throws {
         let directory = TestFiles.temporaryDirectory()
         let undo = try Self.makeReadOnly(directory, directory: true)
         defer { undo() }
@@ -229,7 +233,8 @@ import Testing
         #expect(stderr.contains(directory) && stderr.contains("read-only"), "stderr: \(stderr)")
     }
 
-    @Test func aReadOnlyDatabaseFileGivesAClearStartUpError() async throws {
+    @Test(.enabled(if: canMakeReadOnly, "root may write a file whatever its mode, and this run may not mount a read-only bind mount"))
+    func aReadOnlyDatabaseFileGivesAClearStartUpError() async throws {
         let directory = TestFiles.temporaryDirectory()
         let hub = try HubProcess.start(dataDirectory: directory)
         let published = try await TestHTTP.post("http://127.0.0.1:\(hub.httpPort)/api/v1/publish/fault/ro", "1")
@@ -245,8 +250,8 @@ import Testing
 
     // MARK: - A full disk
 
-    /// Whether this test run may mount a size-limited tmpfs (root with CAP_SYS_ADMIN): tried once.
-    static let canMountSmallDisk: Bool = {
+    /// Whether this test run may mount (root with CAP_SYS_ADMIN): a 1 MiB tmpfs, tried once.
+    static let canMount: Bool = {
         guard getuid() == 0 else { return false }
         let probe = TestFiles.temporaryDirectory()
         guard (try? Self.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe])) != nil else { return false }
@@ -275,7 +280,7 @@ import Testing
 
     @Test(
         .enabled(
-            if: canMountSmallDisk,
+            if: canMount,
             "needs a size-limited directory: a tmpfs or loop mount, which needs root with CAP_SYS_ADMIN (this run has uid \(getuid()) or no mount permission)"
         ))
     func aFullDiskFailsPublishesClearlyAndRecoversWhenSpaceReturns() async throws {
