@@ -142,6 +142,11 @@ public final class Hub: Sendable {
         self.index.removeAll(subscriber)
     }
 
+    /// Whether any subscription matches `topic` now.
+    public func hasSubscribers(_ topic: Topic) -> Bool {
+        !self.index.targets(for: topic).isEmpty
+    }
+
     /// How many patterns `subscriber` is subscribed to.
     public func subscriptionCount(of subscriber: any Subscriber) -> Int {
         self.index.count(of: subscriber)

@@ -9,6 +9,8 @@ import SwitchboardCore
 ///
 /// Totals count since the hub started; rates are over the last interval. The
 /// same figures are in `/metrics`; this is the view for dashboards and `switchboard sub`.
+/// Published only while something subscribes to it, so an idle hub's topics and
+/// store do not fill with its own heartbeat.
 struct StatsPublisher: Service {
     static let topic = Topic(trusted: "$sys/stats")
     let hub: Hub
@@ -26,6 +28,7 @@ struct StatsPublisher: Service {
             let body = Self.body(current, previous: previous, seconds: seconds)
             previous = current
             previousTime = now
+            guard self.hub.hasSubscribers(Self.topic) else { continue }
             do {
                 _ = try await self.hub.publish(topic: Self.topic, data: body.buffer())
             } catch {

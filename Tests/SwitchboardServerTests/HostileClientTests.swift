@@ -7,8 +7,9 @@ import Testing
 /// answering a well-behaved client throughout, and gives the memory back after.
 @Suite struct HostileClientTests {
     /// The round trip a well-behaved client may see while the attacks run. Generous, because the
-    /// attackers share this machine's two cores with the hub and the test itself.
-    static let roundTripBound = Duration.seconds(2)
+    /// attackers share this machine's two cores with the hub, the test itself and, under
+    /// `scripts/test`, every other suite running in parallel (alone it is well under 1 s).
+    static let roundTripBound = Duration.seconds(5)
 
     @Test func theHubStaysResponsiveUnderAbuseAndGivesTheMemoryBack() async throws {
         let directory = TestFiles.temporaryDirectory()
@@ -41,6 +42,7 @@ import Testing
             for try await result in group { if let result { worst = result } }
             return worst
         }
+        FileHandle.standardError.write(Data("hostile-client figures: worst round trip \(worst)\n".utf8))
         #expect(worst < Self.roundTripBound, "worst round trip of the well-behaved client: \(worst)")
         #expect(try await Self.roundTrip(probe, id: 999) < Self.roundTripBound, "and it still works afterwards")
 
@@ -50,6 +52,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(250))
             after = try Self.residentKiB(pid)
         }
+        FileHandle.standardError.write(Data("hostile-client figures: RSS before \(before) KiB, after \(after) KiB\n".utf8))
         #expect(after <= before + 40 * 1024, "RSS before \(before) KiB, after \(after) KiB")
         await probe.close()
     }

@@ -8,7 +8,13 @@ import Testing
 /// a `latest` subscriber that reads slowly gets the newest values and stays connected.
 @Suite struct SlowConsumerTests {
     @Test func subscriberThatNeverReadsIsClosedAndOthersGetEverything() async throws {
-        try await TestHub.with(configure: { $0.hub.outbound.maxMessages = 1000; $0.hub.outbound.maxBytes = 2 * 1024 * 1024 }) { hub in
+        // No keep-alive pings: the paused clients here would not answer them, and on a loaded machine the
+        // pause can outlast a ping interval; this test is about outbound queues (LimitsTests covers pings).
+        try await TestHub.with(configure: {
+            $0.hub.outbound.maxMessages = 1000
+            $0.hub.outbound.maxBytes = 2 * 1024 * 1024
+            $0.limits.webSocketPingIntervalSeconds = 0
+        }) { hub in
             let stuck = try await hub.webSocket("/ws", receiveBuffer: 4096)
             try await stuck.send(json: ["op": "sub", "id": 1, "topics": ["slow/t"]])
             #expect(try await stuck.nextJSON()["op"] as? String == "ok")
