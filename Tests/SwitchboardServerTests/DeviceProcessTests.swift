@@ -8,7 +8,8 @@ import Testing
         .deletingLastPathComponent().appendingPathComponent("examples")
 
     /// Polls `check` until it returns a value or `timeout` passes.
-    static func eventually<T>(timeout: Duration = .seconds(20), _ check: () async throws -> T?) async throws -> T {
+    /// Generous: under `scripts/test` every suite runs at once on two cores, and a Python device takes a while to start.
+    static func eventually<T>(timeout: Duration = .seconds(60), _ check: () async throws -> T?) async throws -> T {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let value = try await check() { return value }
