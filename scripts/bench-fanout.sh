@@ -18,6 +18,8 @@
 #                    set_tcp_nodelay), plus $MOSQUITTO_CONF;
 #                    MQTT 3.1.1 QoS 0 on mqtt://127.0.0.1:PORT/bench/t for both
 #   switchboard      $SWITCHBOARD_BIN serve; /ws/pub/bench/t → /ws/sub/bench/t?format=data
+#   switchboard-mqtt $SWITCHBOARD_BIN serve --mqtt 127.0.0.1:PORT; MQTT 3.1.1 QoS 0 on
+#                    mqtt://127.0.0.1:PORT/bench/t for both, as for Mosquitto
 #
 # Environment:
 #   SWITCHBOARD_BIN  switchboard binary (default: .build/release/switchboard if it exists)
@@ -66,14 +68,14 @@ else
     else
         echo "mosquitto not found (apt-get install mosquitto, or set MOSQUITTO_BIN): not measured" >&2
     fi
-    [[ -n $SWITCHBOARD_BIN ]] && targets+=(switchboard)
+    [[ -n $SWITCHBOARD_BIN ]] && targets+=(switchboard switchboard-mqtt)
 fi
 for target in "${targets[@]}"; do
     case $target in
     seed-relay) [[ -f $SEED_RELAY ]] || { echo "seed relay not found: $SEED_RELAY" >&2; exit 1; } ;;
     seed-relay-fast) [[ -f $SEED_RELAY_FAST ]] || { echo "fast seed relay not found: $SEED_RELAY_FAST" >&2; exit 1; } ;;
     mosquitto) [[ -x $MOSQUITTO_BIN ]] || { echo "mosquitto not found: set MOSQUITTO_BIN" >&2; exit 1; } ;;
-    switchboard) [[ -x $SWITCHBOARD_BIN ]] || { echo "no switchboard binary: set SWITCHBOARD_BIN" >&2; exit 1; } ;;
+    switchboard | switchboard-mqtt) [[ -x $SWITCHBOARD_BIN ]] || { echo "no switchboard binary: set SWITCHBOARD_BIN" >&2; exit 1; } ;;
     *) echo "unknown target: $target" >&2; exit 1 ;;
     esac
 done
@@ -187,7 +189,11 @@ start_server() {
         ;;
     switchboard)
         data_dir=$(mktemp -d)
-        taskset -c "$SERVER_CPU" "$SWITCHBOARD_BIN" serve --http "127.0.0.1:$2" --tcp 127.0.0.1:0 --data "$data_dir" >"$3" 2>&1 &
+        taskset -c "$SERVER_CPU" "$SWITCHBOARD_BIN" serve --http "127.0.0.1:$2" --tcp 127.0.0.1:0 --mqtt off --data "$data_dir" >"$3" 2>&1 &
+        ;;
+    switchboard-mqtt)
+        data_dir=$(mktemp -d)
+        taskset -c "$SERVER_CPU" "$SWITCHBOARD_BIN" serve --mqtt "127.0.0.1:$2" --http 127.0.0.1:0 --tcp 127.0.0.1:0 --data "$data_dir" >"$3" 2>&1 &
         ;;
     esac
     server_pid=$!
@@ -197,7 +203,7 @@ start_server() {
 urls() { # TARGET PORT → "PUB_URL SUB_URL"
     case $1 in
     seed-relay | seed-relay-fast) echo "ws://127.0.0.1:$2/ ws://127.0.0.1:$2/" ;;
-    mosquitto) echo "mqtt://127.0.0.1:$2/bench/t mqtt://127.0.0.1:$2/bench/t" ;;
+    mosquitto | switchboard-mqtt) echo "mqtt://127.0.0.1:$2/bench/t mqtt://127.0.0.1:$2/bench/t" ;;
     switchboard) echo "ws://127.0.0.1:$2/ws/pub/bench/t ws://127.0.0.1:$2/ws/sub/bench/t?format=data" ;;
     esac
 }
