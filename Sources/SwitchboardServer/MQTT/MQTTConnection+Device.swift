@@ -18,6 +18,8 @@ import SwitchboardMQTT
 extension MQTTConnection: DeviceLink {
     func registerDevice() {
         let address = self.context?.channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" }
+        // A device with keep-alive 0 would otherwise stay online after a power cut until a write fails.
+        if let channel = self.context?.channel { DeviceKeepalive.enable(on: channel) }
         self.registeredDevice = self.clientID
         self.endpoint.control.deviceConnected(self.clientID, transport: self.transport, address: address, info: nil, link: self)
     }
