@@ -48,7 +48,8 @@ struct PresentedCredentials: Sendable {
         }
     }
 
-    /// ``resolve(with:)`` without suspending, for the event loop; `nil` when a JWT must be verified.
+    /// The outcome without suspending, for the event loop; `nil` when a JWT must be verified.
+    /// A token wins over a cookie; a cookie that names no live session counts as none.
     func resolveNow(with authenticator: Authenticator) -> Outcome? {
         if let token = self.token {
             if Authenticator.isJWT(token) { return nil }
@@ -63,19 +64,11 @@ struct PresentedCredentials: Sendable {
         return authenticator.isRequired ? .refused(Self.missing) : .anonymous(.anonymous)
     }
 
-    /// A token wins over a cookie; a cookie that names no live session counts as none.
+    /// ``resolveNow(with:)``, verifying a JWT (the one case that suspends) when that is what was sent.
     func resolve(with authenticator: Authenticator) async -> Outcome {
-        if let token = self.token {
-            switch await authenticator.authenticate(token: token) {
-            case .success(let grant): return .token(grant)
-            case .failure(let error): return .refused(error)
-            }
-        }
-        if let id = self.sessionID, let session = authenticator.session(id: id) {
-            return .session(session)
-        }
-        switch await authenticator.authenticate(token: nil) {
-        case .success(let grant): return .anonymous(grant)
+        if let outcome = self.resolveNow(with: authenticator) { return outcome }
+        switch await authenticator.authenticate(token: self.token) {
+        case .success(let grant): return .token(grant)
         case .failure(let error): return .refused(error)
         }
     }
