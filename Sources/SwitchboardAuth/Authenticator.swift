@@ -24,6 +24,7 @@ public final class Authenticator: Sendable {
         var accounts: [String: Account] = [:]
         var sessions: [String: LoginSession] = [:]
         var lastReload = ContinuousClock.now - .seconds(60)
+        var lastMissReload = ContinuousClock.now - .seconds(60)
     }
 
     /// How often tokens and accounts are re-read from the store.
@@ -64,7 +65,10 @@ public final class Authenticator: Sendable {
     /// Reloads if the last reload is older than `age`; errors are logged, the old state kept.
     public func reloadIfOlder(than age: Duration) {
         let due = self.state.withLock { ContinuousClock.now - $0.lastReload >= age }
-        guard due else { return }
+        if due { self.reloadKeepingOldStateOnError() }
+    }
+
+    private func reloadKeepingOldStateOnError() {
         do { try self.reload() } catch { self.logger.warning("Reloading tokens failed", metadata: ["error.type": "\(error)"]) }
     }
 
@@ -95,8 +99,15 @@ public final class Authenticator: Sendable {
         let hash = TokenRecord.hash(token)
         var record = self.state.withLock { $0.tokens[hash] }
         if record == nil {
-            // Perhaps created a moment ago by the CLI.
-            self.reloadIfOlder(than: Self.missReloadInterval)
+            // Perhaps created a moment ago by the CLI. Misses are limited on their own clock: a periodic
+            // reload that ran just before the CLI wrote the token must not make the new token wait for the next one.
+            let due = self.state.withLock { state in
+                let now = ContinuousClock.now
+                guard now - state.lastMissReload >= Self.missReloadInterval else { return false }
+                state.lastMissReload = now
+                return true
+            }
+            if due { self.reloadKeepingOldStateOnError() }
             record = self.state.withLock { $0.tokens[hash] }
         }
         guard let record else { return .failure(.unauthorized("unknown or revoked token")) }
