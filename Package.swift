@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
@@ -85,6 +86,32 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SwitchboardRedis",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SwitchboardPostgres",
+            dependencies: [
+                "SwitchboardCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Real redis-server and PostgreSQL instances on loopback for the tests (not shipped).
+        .target(
+            name: "SwitchboardTestServices",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "web-embedder",
             swiftSettings: swiftSettings
@@ -107,6 +134,8 @@ let package = Package(
                 "SwitchboardControl",
                 "SwitchboardCore",
                 "SwitchboardMQTT",
+                "SwitchboardPostgres",
+                "SwitchboardRedis",
                 "SwitchboardStore",
                 "SwitchboardWeb",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -172,6 +201,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SwitchboardRedisTests",
+            dependencies: [
+                "SwitchboardRedis",
+                "SwitchboardTestServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SwitchboardStoreTests",
+            dependencies: [
+                "SwitchboardCore",
+                "SwitchboardPostgres",
+                "SwitchboardStore",
+                "SwitchboardTestServices",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "SwitchboardMQTTTests",
             dependencies: [
                 "SwitchboardMQTT",
@@ -195,6 +245,7 @@ let package = Package(
                 "SwitchboardMQTT",
                 "SwitchboardServer",
                 "SwitchboardStore",
+                "SwitchboardTestServices",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
