@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses: Tests/Fuzz/build.sh [scratch path, default .build-fuzz] [harness…]
-# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race.
+# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH="${1:-.build-fuzz}"
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis)
 OUT="$SCRATCH/fuzz"
 mkdir -p "$OUT"
 
@@ -64,6 +64,10 @@ for name in "${HARNESSES[@]}"; do
         sources=()
         while IFS= read -r file; do sources+=("$file"); done < <(find Sources/SwitchboardRace -name '*.swift' | sort)
         harness "$name" SwitchboardRace Tests/Fuzz/RaceDecoderFuzz.swift "${sources[@]}"
+        ;;
+    redis)
+        harness "$name" SwitchboardRedis Tests/Fuzz/RESPParserFuzz.swift Sources/SwitchboardRedis/Protocol/*.swift \
+            Sources/SwitchboardRedis/RedisError.swift
         ;;
     *) echo "unknown harness $name" >&2; exit 2 ;;
     esac

@@ -1,0 +1,5 @@
+import NIOCore
+
+extension Duration {
+    var timeAmount: TimeAmount { TimeAmount(self) }
+}
