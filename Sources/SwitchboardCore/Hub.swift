@@ -58,6 +58,8 @@ public final class Hub: Sendable {
 
     public let configuration: Configuration
     let store: any Store
+    /// Sequencer and fan-out between nodes; `nil` on a single node.
+    let broker: (any ClusterBroker)?
     let logger: Logger
     let topics: TopicTable
     let index = SubscriptionIndex()
@@ -66,9 +68,10 @@ public final class Hub: Sendable {
     let metrics = HubMetrics()
     let mailboxes = Mutex<[ObjectIdentifier: LoopMailbox]>([:])
 
-    /// Opens the hub over `store`, reading every topic's sequence state.
-    public init(store: any Store, configuration: Configuration = .init(), logger: Logger) throws {
+    /// Opens the hub over `store`, reading every topic's sequence state; with a `broker` it is one node of a cluster.
+    public init(store: any Store, broker: (any ClusterBroker)? = nil, configuration: Configuration = .init(), logger: Logger) throws {
         self.store = store
+        self.broker = broker
         self.configuration = configuration
         self.logger = logger
         self.topics = TopicTable(topics: try store.loadTopics(), windowSize: configuration.windowSize)
@@ -78,11 +81,13 @@ public final class Hub: Sendable {
     /// Starts the committer thread.
     public func start() {
         self.committer.start { [self] publishes in self.commit(publishes) }
+        self.broker?.start(node: self)
     }
 
     /// Commits everything queued, stops the committer and closes the store.
     public func shutdown() {
         self.committer.stop()
+        self.broker?.stop()
         do {
             try self.store.close()
         } catch {
@@ -175,7 +180,10 @@ public final class Hub: Sendable {
         // Seq bounds first: everything up to lastSeq is committed, so the store read sees it.
         let lastSeq = self.topics.lastSeq(topic.name)
         let firstSeq = self.topics.firstSeq(topic.name)
-        let rows = try self.store.messages(topic: topic.name, after: after, limit: limit)
+        // In a cluster the broker's recent log comes before the store: it also holds what
+        // another node announced a moment ago and has not committed yet.
+        let rows = try self.broker?.recent(topic: topic.name, after: after, limit: limit)
+            ?? self.store.messages(topic: topic.name, after: after, limit: limit)
         self.metrics.replayedFromStore(rows.count)
         return ReplayPage(stored: rows, firstSeq: firstSeq, lastSeq: lastSeq)
     }
@@ -201,6 +209,9 @@ public final class Hub: Sendable {
     public func history(topic: Topic, after: Int64, limit: Int) throws -> [Message] {
         if let window = self.topics.windowMessages(topic.name, after: after, limit: limit) {
             return window.messages
+        }
+        if let recent = self.broker?.recent(topic: topic.name, after: after, limit: limit) {
+            return Self.messages(recent, of: topic)
         }
         return Self.messages(try self.store.messages(topic: topic.name, after: after, limit: limit), of: topic)
     }

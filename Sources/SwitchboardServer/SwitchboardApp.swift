@@ -10,6 +10,7 @@ public import ServiceLifecycle
 public import SwitchboardAuth
 public import SwitchboardControl
 public import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardStore
 import SwitchboardWeb
 import Synchronization
@@ -38,6 +39,10 @@ public final class SwitchboardApp: Service {
     let prometheus: PrometheusCollectorRegistry
     /// Persistent MQTT sessions and which connection holds each client id.
     let mqttSessions: MQTTSessions
+    /// Devices across the cluster's nodes; `nil` on a single node.
+    let presence: ClusterPresence?
+    /// Which node runs which source; `nil` on a single node.
+    let leases: ClusterLeases?
     private let bound = Mutex<(http: Int?, tcp: Int?, mqtt: Int?, waiters: [CheckedContinuation<Void, Never>])>((nil, nil, nil, []))
 
     /// The addresses the listeners bound, known once they are listening (port 0 becomes a real port).
@@ -52,7 +57,12 @@ public final class SwitchboardApp: Service {
         self.configuration = configuration
         self.logger = logger
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(directory: configuration.dataDirectory, durability: configuration.durability, logger: logger)
+        let store: any Store
+        if let url = configuration.storeURL {
+            store = try PostgresStore(url: url, logger: logger)
+        } else {
+            store = try SQLiteStore(directory: configuration.dataDirectory, durability: configuration.durability, logger: logger)
+        }
         self.authenticator = try Authenticator(
             store: store, jwt: configuration.security.jwtSecret.map(JWTVerifier.init(secret:)),
             sessionTTL: .seconds(configuration.security.sessionTTLSeconds), logger: logger)
@@ -64,8 +74,19 @@ public final class SwitchboardApp: Service {
         } else {
             self.tls = nil
         }
-        self.hub = try Hub(store: store, configuration: configuration.hub, logger: logger)
+        let broker = try configuration.brokerURL.map { try RedisBroker(url: $0, logger: logger) }
+        self.hub = try Hub(store: store, broker: broker, configuration: configuration.hub, logger: logger)
         self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
+        if let broker {
+            let presence = ClusterPresence(
+                client: broker.client, configuration: broker.configuration, control: self.control, keys: broker.keys, logger: logger)
+            self.control.devices.attach(presence)
+            self.presence = presence
+            self.leases = ClusterLeases(client: broker.client, keys: broker.keys, nodeID: presence.nodeID, logger: logger)
+        } else {
+            self.presence = nil
+            self.leases = nil
+        }
         self.registry = ConnectionRegistry(
             maxConnections: configuration.limits.maxConnections, maxPerAddress: configuration.limits.maxConnectionsPerAddress)
         self.mqttSessions = MQTTSessions(store: store, logger: logger)
@@ -139,7 +160,7 @@ public final class SwitchboardApp: Service {
         var services: [any Service] = [
             HubService(hub: self.hub),
             // After the hub (so stopped before it): sources publish until they are stopped.
-            ControlService(control: self.control),
+            ControlService(control: self.control, presence: self.presence, leases: self.leases),
             RetentionService(hub: self.hub, interval: .seconds(self.configuration.retentionIntervalSeconds), logger: self.logger),
             CredentialReloader(authenticator: self.authenticator),
             StatsPublisher(hub: self.hub, interval: .milliseconds(self.configuration.statsIntervalMs), logger: self.logger),
@@ -208,11 +229,16 @@ struct HubService: Service {
 /// Starts the control plane once the hub runs; stops its sources and timers at shutdown.
 struct ControlService: Service {
     let control: ControlPlane
+    let presence: ClusterPresence?
+    let leases: ClusterLeases?
 
     func run() async throws {
+        self.presence?.start()
+        if let leases { await self.control.sources.attach(leases) }
         await self.control.start()
         try? await gracefulShutdown()
         await self.control.stop()
+        self.presence?.stop()
     }
 }
 

@@ -119,10 +119,11 @@ public final class PostgresServer: @unchecked Sendable {
 
     deinit {
         self.stop()
-        if self.watchdog.isRunning {
-            self.watchdog.terminate()
-            self.watchdog.waitUntilExit()
-        }
+        // End of input ends the watchdog's loop (a signal might not: a child started by a test
+        // thread can inherit a mask that blocks SIGTERM).
+        try? self.watchdogInput.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(5)
+        while self.watchdog.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         try? FileManager.default.removeItem(at: self.directory)
     }
 

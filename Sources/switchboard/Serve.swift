@@ -25,6 +25,10 @@ struct Serve: AsyncParsableCommand {
     var mqtt: String?
     @Option(help: "Directory of the SQLite file. Default ./data.")
     var data: String?
+    @Option(help: "postgres://user@host:port/db: keep messages in PostgreSQL instead of SQLite.")
+    var store: String?
+    @Option(help: "redis://host:port: run as one node of a cluster sharing this Redis (needs --store postgres://…).")
+    var broker: String?
     @Option(help: "YAML config file.")
     var config: String?
     @Option(help: "Default retention age (30d, 12h, forever). Default 30d.")
@@ -55,6 +59,8 @@ struct Serve: AsyncParsableCommand {
         flags["tcp"] = self.tcp
         flags["mqtt"] = self.mqtt
         flags["data"] = self.data
+        flags["store"] = self.store
+        flags["broker"] = self.broker
         flags["retain_age"] = self.retainAge
         flags["retain_count"] = self.retainCount
         flags["max_message_bytes"] = self.maxMessageBytes
@@ -82,10 +88,15 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: prometheus))
         let logger = Logger(label: "switchboard")
         let app = try SwitchboardApp(configuration: configuration, logger: logger, prometheus: prometheus)
-        logger.info("Store opened", metadata: ["data": "\(configuration.dataDirectory)"])
+        logger.info("Store opened", metadata: ["store": "\(configuration.storeURL.map(Self.redacted) ?? configuration.dataDirectory)"])
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("Stopped")
+    }
+
+    /// A URL without its password, for logs.
+    static func redacted(_ url: String) -> String {
+        url.replacing(/:[^:@\/]*@/, with: ":***@")
     }
 }

@@ -29,4 +29,12 @@ public struct CommandAnswer: Sendable {
             self.outcome = .result(json["result"] ?? .null)
         }
     }
+
+    /// The answer as the device sent it (to forward it to another node of a cluster).
+    public var json: JSONValue {
+        switch self.outcome {
+        case .result(let result): .object([("id", .string(self.commandID)), ("result", result)])
+        case .error(let error): .object([("id", .string(self.commandID)), ("error", error)])
+        }
+    }
 }

@@ -201,6 +201,10 @@ public final class CommandCenter: Sendable {
         guard payload.serialized.utf8.count <= self.maxPayloadBytes else {
             throw .tooLarge("a command's result or error is at most \(self.maxPayloadBytes) bytes; the command still waits for an answer")
         }
+        let known = self.state.withLock { $0.commands[answer.commandID] != nil }
+        if !known, self.devices.presence?.forwardAnswer(answer, from: device) == true {
+            return  // A command another node of the cluster sent; that node settles it.
+        }
         let outcome: Result<(Command, [Waiter]), HubError> = self.state.withLock { state in
             guard var command = state.commands[answer.commandID], command.device == device else {
                 return .failure(.notFound("no command '\(answer.commandID)' for device '\(device)'"))

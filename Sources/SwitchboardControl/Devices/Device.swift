@@ -60,7 +60,7 @@ public struct Device: Sendable, Equatable {
     }
 
     /// Reads a stored device back; `nil` when the document is not one.
-    init?(json: JSONValue) {
+    public init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let transport = json["transport"]?.stringValue else { return nil }
         self.id = id
         self.transport = transport

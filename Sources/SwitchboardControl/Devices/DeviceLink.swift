@@ -18,6 +18,18 @@ public struct CommandDelivery: Sendable {
     public var name: String
     public var params: JSONValue
 
+    public init(id: String, name: String, params: JSONValue) {
+        self.id = id
+        self.name = name
+        self.params = params
+    }
+
+    /// Reads back ``json`` (a command forwarded from another node of a cluster).
+    public init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue else { return nil }
+        self.init(id: id, name: name, params: json["params"] ?? .null)
+    }
+
     public var json: JSONValue {
         .object([("id", .string(self.id)), ("name", .string(self.name)), ("params", self.params)])
     }

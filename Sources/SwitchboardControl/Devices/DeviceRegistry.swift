@@ -25,6 +25,7 @@ public final class DeviceRegistry: Sendable {
     }
 
     private let state: Mutex<[String: Entry]>
+    private let clusterPresence = Mutex<(any DevicePresence)?>(nil)
     let effects: ControlEffects
     let logger: Logger
 
@@ -64,6 +65,13 @@ public final class DeviceRegistry: Sendable {
         self.effects.start()
     }
 
+    /// Makes this registry one node's part of a cluster-wide view (before connections arrive).
+    public func attach(_ presence: any DevicePresence) {
+        self.clusterPresence.withLock { $0 = presence }
+    }
+
+    var presence: (any DevicePresence)? { self.clusterPresence.withLock { $0 } }
+
     func stop() async {
         await self.effects.stop()
     }
@@ -75,7 +83,7 @@ public final class DeviceRegistry: Sendable {
     /// An older connection holding the id is closed (see the type's documentation).
     public func connect(_ id: String, transport: String, address: String?, info: JSONValue?, link: any DeviceLink) {
         let now = Hub.now()
-        let replaced: (any DeviceLink)? = self.state.withLock { entries in
+        let (replaced, device): ((any DeviceLink)?, Device) = self.state.withLock { entries in
             var entry =
                 entries[id]
                 ?? Entry(
@@ -108,8 +116,9 @@ public final class DeviceRegistry: Sendable {
                 kind: "device",
                 object: entry.device.json
             )
-            return previous === link ? nil : previous
+            return (previous === link ? nil : previous, entry.device)
         }
+        self.presence?.holding(device)
         if let replaced {
             self.logger.warning("Device id taken over by a newer connection", metadata: ["device": "\(id)", "address": "\(address ?? "?")"])
             replaced.takeOver(reason: "device id '\(id)' was taken over by a newer connection")
@@ -119,8 +128,8 @@ public final class DeviceRegistry: Sendable {
     /// The connection `link` of device `id` ended. Nothing happens if a newer connection took the id over.
     public func disconnect(_ id: String, link: any DeviceLink) {
         let now = Hub.now()
-        self.state.withLock { entries in
-            guard var entry = entries[id], entry.link === link else { return }
+        let released: Device? = self.state.withLock { entries in
+            guard var entry = entries[id], entry.link === link else { return nil }
             entry.link = nil
             entry.device.online = false
             entry.device.connectedSince = nil
@@ -134,7 +143,9 @@ public final class DeviceRegistry: Sendable {
                 kind: "device",
                 object: entry.device.json
             )
+            return entry.device
         }
+        if let released { self.presence?.released(released) }
     }
 
     /// A message arrived from device `id`: updates `last_seen` (in memory; stored with the next online/offline change).
@@ -149,15 +160,27 @@ public final class DeviceRegistry: Sendable {
 
     /// Every known device, sorted by id.
     public func list() -> [Device] {
-        self.state.withLock { entries in entries.values.map(\.device) }.sorted { $0.id < $1.id }
+        var devices = Dictionary(uniqueKeysWithValues: self.state.withLock { entries in entries.values.map { ($0.device.id, $0.device) } })
+        for remote in self.presence?.remoteDevices() ?? [] where devices[remote.id]?.online != true {
+            devices[remote.id] = remote
+        }
+        return devices.values.sorted { $0.id < $1.id }
     }
 
+    /// The device, as this node knows it or — in a cluster, when it is connected to another node — as that node announced it.
     public func device(_ id: String) -> Device? {
-        self.state.withLock { $0[id]?.device }
+        let local = self.state.withLock { $0[id]?.device }
+        if local?.online == true { return local }
+        return self.presence?.remoteDevice(id) ?? local
     }
 
-    /// The live connection of device `id`, if it is online.
+    /// The live connection of device `id`, if it is online here, or a link through the node that holds it.
     func link(_ id: String) -> (any DeviceLink)? {
+        self.state.withLock { $0[id]?.link } ?? self.presence?.remoteLink(id)
+    }
+
+    /// The live connection of device `id` on this node only.
+    public func localLink(_ id: String) -> (any DeviceLink)? {
         self.state.withLock { $0[id]?.link }
     }
 }

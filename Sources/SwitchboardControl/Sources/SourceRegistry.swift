@@ -39,6 +39,9 @@ public actor SourceRegistry {
     private var reportConsumer: Task<Void, Never>?
     /// Set at shutdown: nothing may start after the running sources were stopped.
     private var shuttingDown = false
+    /// In a cluster: a source runs only on the node holding its lease.
+    private var leases: (any SourceLeases)?
+    private var balancer: Task<Void, Never>?
 
     init(hub: Hub, store: any DocumentStore, events: SystemEvents, configuration: ControlConfiguration, logger: Logger) {
         self.hub = hub
@@ -143,6 +146,11 @@ public actor SourceRegistry {
         return record.json
     }
 
+    /// Makes this registry one node's part of a cluster (call before ``start()``).
+    public func attach(_ leases: any SourceLeases) {
+        self.leases = leases
+    }
+
     // MARK: - Lifecycle
 
     /// Loads the stored sources and starts those that should run; then creates the configured
@@ -165,10 +173,63 @@ public actor SourceRegistry {
                 }
             }
         }
+        if let leases {
+            self.balancer = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: leases.renewInterval)
+                    await self?.balance()
+                }
+            }
+        }
+    }
+
+    /// In a cluster, every lease interval: picks up sources other nodes created, changed or deleted,
+    /// renews the leases of the sources running here (stopping any whose lease was lost), and starts
+    /// those that should run and that no node holds — a dead node's sources move here.
+    private func balance() async {
+        guard let leases else { return }
+        await self.acquire()
+        defer { self.release() }
+        guard !self.shuttingDown else { return }
+        guard let documents = try? self.store.loadDocuments(collection: Self.collection) else { return }
+        var stored: [String: SourceRecord] = [:]
+        for document in documents {
+            if let record = try? SourceRecord(json: try JSONParser.parse(document.body)) { stored[record.name] = record }
+        }
+        for name in self.entries.keys where stored[name] == nil {
+            await self.halt(name)  // Deleted on another node.
+            self.entries[name] = nil
+        }
+        for (name, record) in stored {
+            if self.entries[name] == nil {
+                var fresh = record
+                fresh.state = .stopped
+                self.entries[name] = Entry(record: fresh, driver: try? self.driver(for: fresh))
+            }
+            self.entries[name]?.record.desired = record.desired
+            let runsHere = self.entries[name]?.task != nil
+            switch (record.desired, runsHere) {
+            case (.running, true):
+                if !(await leases.hold(name)) {
+                    self.logger.warning("Lost a source's lease to another node; stopping it here", metadata: ["source": "\(name)"])
+                    await self.halt(name)
+                }
+            case (.running, false):
+                await self.launch(name)
+            case (.stopped, true):
+                await self.halt(name)  // Stopped on another node.
+                self.entries[name]?.record.state = .stopped
+            case (_, false):
+                self.entries[name]?.record.state = .stopped
+            case (.failed, true):
+                break  // Not a desired state.
+            }
+        }
     }
 
     /// Stops every running source for shutdown; their desired states stay stored for the next start.
     func stop() async {
+        self.balancer?.cancel()
         await self.acquire()
         defer { self.release() }
         self.shuttingDown = true
@@ -179,6 +240,10 @@ public actor SourceRegistry {
         }
         for task in tasks { task.cancel() }
         for task in tasks { await task.value }
+        if let leases {
+            // Hand the sources over now rather than after the lease expires.
+            for (name, entry) in self.entries where entry.record.desired == .running { await leases.release(name) }
+        }
         self.reportSink.finish()
         self.reportConsumer?.cancel()
     }
@@ -235,6 +300,11 @@ public actor SourceRegistry {
     /// Starts the driver's task and publishes `started`.
     private func launch(_ name: String) async {
         guard var entry = self.entries[name], let driver = entry.driver else { return }
+        if let leases, !(await leases.hold(name)) {
+            // Another node of the cluster runs it.
+            self.entries[name]?.record.state = .running
+            return
+        }
         entry.generation += 1
         let generation = entry.generation
         let sink = self.reportSink
@@ -259,6 +329,7 @@ public actor SourceRegistry {
         self.entries[name]?.task = nil
         task.cancel()
         await task.value
+        await self.leases?.release(name)
     }
 
     /// Applies what a running source reported, unless that run has ended since.

@@ -13,6 +13,8 @@ extension SwitchboardConfiguration {
         ("tcp", "raw TCP listen address HOST:PORT, or 'off' (default 127.0.0.1:7000)"),
         ("mqtt", "MQTT listen address HOST:PORT, or 'off' (default 127.0.0.1:1883)"),
         ("data", "directory of the SQLite file (default ./data)"),
+        ("store", "postgres://user[:password]@host:port/database to keep messages in PostgreSQL instead of SQLite (default: SQLite in data)"),
+        ("broker", "redis://[:password@]host:port[/db]: run as one node of a cluster sharing this Redis; needs a postgres store (default: none, one node)"),
         ("max_message_bytes", "largest message data in bytes (default 65536)"),
         ("max_connections", "open WebSocket + TCP connections (default 20000)"),
         ("ws_ping_interval", "seconds between pings to each WebSocket; silent peers are closed after one more; 0 = off (default 30)"),
@@ -99,6 +101,9 @@ extension SwitchboardConfiguration {
         if (configuration.security.tlsCertificate == nil) != (configuration.security.tlsKey == nil) {
             throw ConfigurationError("TLS needs both tls_cert and tls_key (PEM files)")
         }
+        if configuration.brokerURL != nil && configuration.storeURL == nil {
+            throw ConfigurationError("a cluster node (broker) needs a store every node shares: set store to a postgres:// URL")
+        }
         return configuration
     }
 
@@ -108,6 +113,14 @@ extension SwitchboardConfiguration {
         case "tcp": self.tcp = value.lowercased() == "off" ? nil : try HostPort(parsing: value)
         case "mqtt": self.mqtt = value.lowercased() == "off" ? nil : try HostPort(parsing: value)
         case "data": self.dataDirectory = value
+        case "store":
+            guard value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") else {
+                throw ConfigurationError("store must be a postgres:// URL (SQLite, the default, needs no setting), not '\(value)'")
+            }
+            self.storeURL = value
+        case "broker":
+            guard value.hasPrefix("redis://") else { throw ConfigurationError("broker must be a redis:// URL, not '\(value)'") }
+            self.brokerURL = value
         case "max_message_bytes": self.hub.maxMessageBytes = try Self.positive(value, key)
         case "max_connections": self.limits.maxConnections = try Self.positive(value, key)
         case "ws_ping_interval": self.limits.webSocketPingIntervalSeconds = try Self.positive(value, key, allowZero: true)

@@ -15,6 +15,10 @@ public struct SwitchboardConfiguration: Sendable {
     public var mqtt: HostPort? = HostPort(host: "127.0.0.1", port: 1883)
     /// Directory of the SQLite file. Default `./data`.
     public var dataDirectory = "./data"
+    /// `postgres://…` keeps messages and records in PostgreSQL; `nil` (default) uses SQLite in ``dataDirectory``.
+    public var storeURL: String?
+    /// `redis://…` makes this hub one node of a cluster sharing that Redis (needs ``storeURL``). Default `nil`: one node.
+    public var brokerURL: String?
     /// Hub limits: message size, window, retention, outbound queues.
     public var hub = Hub.Configuration()
     /// Connection limits.
