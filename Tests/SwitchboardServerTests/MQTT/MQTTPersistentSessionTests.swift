@@ -59,7 +59,7 @@ import Testing
         #expect(await clean.waitForExit() == 0)
         let again = try Paho.start(["sub", "--port", "\(hub.mqttPort)", "--id", "persist-1", "--clean", "0", "--count", "0"])
         #expect(await again.waitForExit() == 0)
-        #expect(Paho.events(again).first?["session_present"] as? Bool == false)
+        #expect(Paho.events(again).first?["session_present"] as? Bool == false, "\(again.output) \(again.errorOutput)")
     }
 
     @Test func unacknowledgedQoS1MessagesAreDeliveredAgainOnReconnect() async throws {

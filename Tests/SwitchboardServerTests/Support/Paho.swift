@@ -9,11 +9,15 @@ import Foundation
 ///   publishes each pair, prints each acknowledgement; with `--hold` then waits to be killed.
 enum Paho {
     static let script = #"""
-        import argparse, json, sys, time
+        import argparse, json, sys, threading, time
         import paho.mqtt.client as mqtt
 
+        # Paho's network thread and the main thread both print: one whole line at a time.
+        printing = threading.Lock()
         def say(**event):
-            print(json.dumps(event), flush=True)
+            with printing:
+                sys.stdout.write(json.dumps(event) + "\n")
+                sys.stdout.flush()
 
         p = argparse.ArgumentParser()
         p.add_argument("mode")
@@ -42,8 +46,8 @@ enum Paho {
         connected = []
 
         def on_connect(client, userdata, flags, reason, properties):
-            connected.append(True)
             say(connected=not reason.is_failure, session_present=bool(flags.session_present), reason=str(reason))
+            connected.append(True)
             for f in a.filter:
                 client.subscribe(f, qos=a.qos)
 

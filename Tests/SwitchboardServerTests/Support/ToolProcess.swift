@@ -8,6 +8,8 @@ final class ToolProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var partial = ""
     private var errors = ""
+    /// Set when stdout reached its end: every line the program printed has been read.
+    private var outputEnded = false
 
     /// Starts `arguments[0]` (looked up on the PATH) with the rest as its arguments.
     init(_ arguments: [String]) throws {
@@ -18,15 +20,22 @@ final class ToolProcess: @unchecked Sendable {
         self.process.standardOutput = output
         self.process.standardError = errors
         self.process.standardInput = FileHandle.nullDevice
-        output.fileHandleForReading.readabilityHandler = { [self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self.lock.withLock {
-                self.partial += text
-                while let newline = self.partial.firstIndex(of: "\n") {
-                    self.lines.append(String(self.partial[..<newline]))
-                    self.partial = String(self.partial[self.partial.index(after: newline)...])
+        // One thread reads stdout in order until its end (readability handlers may run out of order).
+        let reader = output.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let data = reader.availableData
+                if data.isEmpty { break }
+                let text = String(decoding: data, as: UTF8.self)
+                self.lock.withLock {
+                    self.partial += text
+                    while let newline = self.partial.firstIndex(of: "\n") {
+                        self.lines.append(String(self.partial[..<newline]))
+                        self.partial = String(self.partial[self.partial.index(after: newline)...])
+                    }
                 }
             }
+            self.lock.withLock { self.outputEnded = true }
         }
         errors.fileHandleForReading.readabilityHandler = { [self] handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
@@ -68,6 +77,11 @@ final class ToolProcess: @unchecked Sendable {
         }
         if self.process.isRunning { self.kill() }
         self.process.waitUntilExit()
+        // The process may end before its last lines are read: wait (bounded) for the end of its output.
+        let outputDeadline = ContinuousClock.now + .seconds(5)
+        while !self.lock.withLock({ self.outputEnded }) && ContinuousClock.now < outputDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         return self.process.terminationStatus
     }
 
