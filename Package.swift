@@ -180,6 +180,7 @@ let package = Package(
                 "SwitchboardAuth",
                 "SwitchboardBench",
                 "SwitchboardCore",
+                "SwitchboardPostgres",
                 "SwitchboardRace",
                 "SwitchboardServer",
                 "SwitchboardStore",

@@ -24,7 +24,7 @@ struct FanoutCommand: AsyncParsableCommand {
     @Option(name: .customLong("pub-url"), help: "URL the publisher sends to: ws://… (WebSocket) or mqtt://host:port/<topic> (MQTT 3.1.1).")
     var pubURL = "ws://127.0.0.1:8080/ws/pub/bench/t"
 
-    @Option(name: .customLong("sub-url"), help: "URL each subscriber connects to: ws://… or mqtt://host:port/<topic filter>.")
+    @Option(name: .customLong("sub-url"), help: "URL each subscriber connects to: ws://… or mqtt://host:port/<topic filter>; several, comma-separated, are taken in turn (one per cluster node).")
     var subURL = "ws://127.0.0.1:8080/ws/sub/bench/t?format=data"
 
     @Option(help: "Number of subscriber connections.")
@@ -93,12 +93,17 @@ struct FanoutCommand: AsyncParsableCommand {
         let bits = (search ? maxRate : rate) * duration * Double(subscribers)
         guard search || bits <= 8e9 else { throw ValidationError("rate × duration × subscribers is too large") }
         _ = try ServerURL(pubURL)
-        _ = try ServerURL(subURL)
+        _ = try subURLs()
+    }
+
+    /// `--sub-url` split at commas.
+    func subURLs() throws -> [ServerURL] {
+        try subURL.split(separator: ",").map { try ServerURL(String($0)) }
     }
 
     func run() async throws {
         let settings = FanoutSettings(
-            pubURL: try ServerURL(pubURL), subURL: try ServerURL(subURL), subscribers: subscribers,
+            pubURL: try ServerURL(pubURL), subURLs: try subURLs(), subscribers: subscribers,
             duration: duration, warmup: warmup, drain: drain, size: size, threads: threads,
             sourceAddresses: sourceAddresses, connectTimeout: connectTimeout,
             connectParallelism: connectParallelism, p99LimitMs: p99LimitMs)

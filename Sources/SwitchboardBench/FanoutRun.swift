@@ -46,13 +46,14 @@ struct FanoutRun {
 
         let timeout = TimeAmount.nanoseconds(Int64(settings.connectTimeout * 1e9))
         let maxFrameSize = max(1 << 16, settings.size * 4)
-        let subEndpoint = try settings.subURL.endpoint(
-            sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
+        let subEndpoints = try settings.subURLs.map {
+            try $0.endpoint(sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
+        }
         let pubEndpoint = try settings.pubURL.endpoint(
             sourceAddresses: settings.sourceAddresses, timeout: timeout, maxFrameSize: maxFrameSize)
         let frozenTallies = tallies
-        try await openAll(count: subscribers, into: &connections, endpoint: subEndpoint) { k in
-            try await subEndpoint.connectSubscriber(
+        try await openAll(count: subscribers, into: &connections, endpoints: subEndpoints) { k in
+            try await subEndpoints[k % subEndpoints.count].connectSubscriber(
                 number: k, on: loops[k % loops.count], tally: frozenTallies[k % loops.count], slot: k / loops.count)
         }
         let pubChannel: any Channel
@@ -132,26 +133,26 @@ struct FanoutRun {
     private func openAll(
         count: Int,
         into connections: inout [Connection],
-        endpoint: any FanoutEndpoint,
+        endpoints: [any FanoutEndpoint],
         open: @escaping @Sendable (Int) async throws -> any Channel
     ) async throws {
-        let url = settings.subURL
-        let failure: (any Error)? = await withTaskGroup(of: Result<any Channel, ConnectError>.self) { group in
+        let urls = settings.subURLs
+        let failure: (any Error)? = await withTaskGroup(of: Result<(Int, any Channel), ConnectError>.self) { group in
             var next = 0
             var failure: (any Error)?
             func launch() {
                 let k = next
                 next += 1
                 group.addTask {
-                    do { return .success(try await open(k)) } catch {
-                        return .failure(ConnectError(role: "subscriber \(k)", url: url, underlying: error))
+                    do { return .success((k, try await open(k))) } catch {
+                        return .failure(ConnectError(role: "subscriber \(k)", url: urls[k % urls.count], underlying: error))
                     }
                 }
             }
             while next < min(count, settings.connectParallelism) { launch() }
             for await outcome in group {
                 switch outcome {
-                case .success(let channel): connections.append((channel, endpoint))
+                case .success(let (k, channel)): connections.append((channel, endpoints[k % endpoints.count]))
                 case .failure(let error): failure = failure ?? error
                 }
                 if failure == nil, next < count { launch() }

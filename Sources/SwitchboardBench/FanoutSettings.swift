@@ -2,7 +2,8 @@
 struct FanoutSettings: Sendable {
     /// `ws://` or `mqtt://`: the scheme picks the wire protocol of each side.
     var pubURL: ServerURL
-    var subURL: ServerURL
+    /// Subscriber `k` connects to `subURLs[k % count]`: several spread subscribers over cluster nodes.
+    var subURLs: [ServerURL]
     var subscribers: Int
     /// Measured seconds, after `warmup`.
     var duration: Double

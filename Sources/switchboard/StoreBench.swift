@@ -4,6 +4,7 @@ import Histogram
 import Logging
 import NIOCore
 import SwitchboardCore
+import SwitchboardPostgres
 import SwitchboardStore
 
 /// `switchboard bench store`: committed messages per second into the real SQLite
@@ -11,12 +12,13 @@ import SwitchboardStore
 struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "Storage benchmark: committed msgs/s into SQLite with the real schema.",
+        abstract: "Storage benchmark: committed msgs/s into SQLite (or PostgreSQL) with the real schema.",
         discussion: """
             Commits --messages messages of --size bytes in transactions of --batch messages (the hub's \
             committer takes up to 8192 queued messages per transaction) spread round-robin over --topics \
             topics, into a fresh database in a temporary directory (or --dir). Only the commits are timed; \
-            building the batches is not. Prints msgs/s and the commit time per batch.
+            building the batches is not. Prints msgs/s and the commit time per batch. With \
+            --store postgres://…, into that database instead (fresh topic names per run).
             """
     )
 
@@ -37,6 +39,9 @@ struct StoreBench: ParsableCommand {
 
     @Option(help: "Directory for the database (default: a fresh temporary one, removed afterwards).")
     var dir: String?
+
+    @Option(help: "postgres://user@host:port/db: measure the PostgreSQL store instead of SQLite.")
+    var store: String?
 
     @Flag(help: "Print one JSON object per batch size.")
     var json = false
@@ -91,8 +96,15 @@ struct StoreBench: ParsableCommand {
         defer { if dir == nil { try? FileManager.default.removeItem(atPath: directory) } }
         var logger = Logger(label: "bench.store")
         logger.logLevel = .warning
-        let store = try SQLiteStore(directory: directory, durability: SQLiteStore.Durability(rawValue: durability)!, logger: logger)
-        let names = (0..<topics).map { "bench/store/\($0)" }
+        let store: any Store
+        if let url = self.store {
+            store = try PostgresStore(url: url, logger: logger)
+        } else {
+            store = try SQLiteStore(directory: directory, durability: SQLiteStore.Durability(rawValue: durability)!, logger: logger)
+        }
+        // Fresh names per run: a shared PostgreSQL database keeps earlier runs' topics.
+        let run = UUID().uuidString.prefix(8)
+        let names = (0..<topics).map { "bench/store/\(run)/\($0)" }
         var lastSeqs = [Int64](repeating: 0, count: topics)
         var histogram = Histogram<UInt64>(highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: .three)
         var timed: UInt64 = 0
@@ -125,7 +137,7 @@ struct StoreBench: ParsableCommand {
         }
         let seconds = Double(timed) / 1e9
         return Result(
-            batch: batchSize, topics: topics, size: size, durability: durability, messages: committed, seconds: seconds,
+            batch: batchSize, topics: topics, size: size, durability: self.store == nil ? durability : "postgres", messages: committed, seconds: seconds,
             messagesPerSecond: Double(committed) / seconds,
             commitP50Ms: Double(histogram.valueAtPercentile(50)) / 1000, commitP99Ms: Double(histogram.valueAtPercentile(99)) / 1000,
             commitMaxMs: Double(histogram.max) / 1000, databaseBytes: bytes)
