@@ -16,7 +16,7 @@ public final class ControlPlane: Sendable {
         self.hub = hub
         self.events = SystemEvents(hub: hub, logger: logger)
         self.sources = SourceRegistry(hub: hub, store: store, events: self.events, configuration: configuration, logger: logger)
-        self.devices = DeviceRegistry(hub: hub, store: store, events: self.events, logger: logger)
+        self.devices = DeviceRegistry(hub: hub, store: store, events: self.events, sharedStore: configuration.clusterNode, logger: logger)
         self.commands = CommandCenter(hub: hub, store: store, events: self.events, devices: self.devices, logger: logger)
         self.calls = CallRouter()
         self.registerCalls()
@@ -50,6 +50,8 @@ public struct ControlConfiguration: Sendable {
     public var sources: [SourceDefinition] = []
     /// Creates and starts a handful of simulated sources (`serve --demo`).
     public var demo = false
+    /// One node of a cluster: devices, sources and commands are shared with other nodes through the store.
+    public var clusterNode = false
 
     public init() {}
 }

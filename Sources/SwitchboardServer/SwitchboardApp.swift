@@ -76,7 +76,9 @@ public final class SwitchboardApp: Service {
         }
         let broker = try configuration.brokerURL.map { try RedisBroker(url: $0, logger: logger) }
         self.hub = try Hub(store: store, broker: broker, configuration: configuration.hub, logger: logger)
-        self.control = ControlPlane(hub: self.hub, store: store, configuration: configuration.control, logger: logger)
+        var control = configuration.control
+        control.clusterNode = broker != nil
+        self.control = ControlPlane(hub: self.hub, store: store, configuration: control, logger: logger)
         if let broker {
             let presence = ClusterPresence(
                 client: broker.client, configuration: broker.configuration, control: self.control, keys: broker.keys, logger: logger)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses: Tests/Fuzz/build.sh [scratch path, default .build-fuzz] [harness…]
-# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis.
+# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis cluster.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH="${1:-.build-fuzz}"
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster)
 OUT="$SCRATCH/fuzz"
 mkdir -p "$OUT"
 
@@ -68,6 +68,10 @@ for name in "${HARNESSES[@]}"; do
     redis)
         harness "$name" SwitchboardRedis Tests/Fuzz/RESPParserFuzz.swift Sources/SwitchboardRedis/Protocol/*.swift \
             Sources/SwitchboardRedis/RedisError.swift
+        ;;
+    cluster)
+        harness "$name" SwitchboardCore Tests/Fuzz/ClusterCodecFuzz.swift Sources/SwitchboardServer/Cluster/ClusterCodec.swift \
+            "$CORE/Store.swift" "$CORE/RetentionRule.swift" "${TOPICS[@]}" "${JSON[@]}"
         ;;
     *) echo "unknown harness $name" >&2; exit 2 ;;
     esac

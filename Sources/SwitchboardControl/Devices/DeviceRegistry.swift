@@ -29,7 +29,9 @@ public final class DeviceRegistry: Sendable {
     let effects: ControlEffects
     let logger: Logger
 
-    init(hub: Hub, store: any DocumentStore, events: SystemEvents, logger: Logger) {
+    /// With a `sharedStore` (a cluster), devices stored as online may be held by another node: they are
+    /// offline *here*, but that is not recorded (the cluster's presence says who holds what).
+    init(hub: Hub, store: any DocumentStore, events: SystemEvents, sharedStore: Bool = false, logger: Logger) {
         let effects = ControlEffects(store: store, events: events, logger: logger)
         self.effects = effects
         self.logger = logger
@@ -44,6 +46,10 @@ public final class DeviceRegistry: Sendable {
                     // The hub stopped (or died) while it was connected: it is not connected now.
                     device.online = false
                     device.connectedSince = nil
+                    if sharedStore {
+                        entries[device.id] = Entry(device: device, link: nil)
+                        continue
+                    }
                     effects.record(
                         collection: Self.collection,
                         id: device.id,
