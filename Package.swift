@@ -107,7 +107,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Real redis-server and PostgreSQL instances on loopback for the tests (not shipped).
+        // What several test targets share (not shipped): real redis-server and PostgreSQL instances on loopback, a seeded PRNG.
         .target(
             name: "SwitchboardTestServices",
             swiftSettings: swiftSettings
@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardCoreTests",
-            dependencies: ["SwitchboardCore"],
+            dependencies: ["SwitchboardCore", "SwitchboardTestServices"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -232,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardRaceTests",
-            dependencies: ["SwitchboardRace"],
+            dependencies: ["SwitchboardRace", "SwitchboardTestServices"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import NIOCore
 import SwitchboardCore
+@_exported import SwitchboardTestServices
 import Testing
 
 extension Tag {
@@ -8,26 +9,6 @@ extension Tag {
     @Tag static var coreBug: Self
     /// Randomised, seeded property tests (reproducible: the seed is in the failure message).
     @Tag static var fuzz: Self
-}
-
-/// SplitMix64: a tiny, fast, seedable PRNG, so every random test is reproducible.
-struct SeededRNG: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { self.state = seed }
-
-    mutating func next() -> UInt64 {
-        self.state &+= 0x9E37_79B9_7F4A_7C15
-        var z = self.state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
-    mutating func chance(_ probability: Double) -> Bool { Double.random(in: 0..<1, using: &self) < probability }
-    mutating func pick<C: Collection>(_ collection: C) -> C.Element { collection.randomElement(using: &self)! }
 }
 
 /// Runs `body`, which must throw a ``HubError`` with `code`; records an issue otherwise.

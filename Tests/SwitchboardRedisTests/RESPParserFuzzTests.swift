@@ -1,4 +1,5 @@
 import NIOCore
+import SwitchboardTestServices
 import Testing
 
 @testable import SwitchboardRedis
@@ -6,7 +7,7 @@ import Testing
 /// Seeded property tests over the parser, the same checks as the libFuzzer harness
 /// (Tests/Fuzz/RESPParserFuzz.swift) without libFuzzer.
 @Suite struct RESPParserFuzzTests {
-    static func randomValue(_ random: inout SeededRandom, depth: Int = 0) -> RESPValue {
+    static func randomValue(_ random: inout SeededRNG, depth: Int = 0) -> RESPValue {
         switch Int.random(in: 0..<(depth < 3 ? 7 : 5), using: &random) {
         case 0: return .simpleString(String((0..<Int.random(in: 0..<20, using: &random)).map { _ in Character(Unicode.Scalar(UInt8.random(in: 32...126, using: &random))) }))
         case 1: return .error("ERR \(UInt32.random(in: 0...UInt32.max, using: &random))")
@@ -17,7 +18,7 @@ import Testing
         }
     }
 
-    static func cut(_ bytes: [UInt8], _ random: inout SeededRandom) -> [[UInt8]] {
+    static func cut(_ bytes: [UInt8], _ random: inout SeededRNG) -> [[UInt8]] {
         var chunks: [[UInt8]] = []
         var offset = 0
         while offset < bytes.count {
@@ -29,7 +30,7 @@ import Testing
     }
 
     @Test func valuesRoundTripThroughAnyReads() throws {
-        var random = SeededRandom(seed: 0x5EED)
+        var random = SeededRNG(seed: 0x5EED)
         for round in 0..<300 {
             let values = (0..<Int.random(in: 1...5, using: &random)).map { _ in Self.randomValue(&random) }
             var buffer = ByteBuffer()
@@ -44,7 +45,7 @@ import Testing
     }
 
     @Test func garbageOnlyEverFailsAsAProtocolViolation() {
-        var random = SeededRandom(seed: 0xBAD)
+        var random = SeededRNG(seed: 0xBAD)
         var sample = ByteBuffer()
         for _ in 0..<20 { Self.randomValue(&random).write(to: &sample) }
         let valid = Array(sample.readableBytesView)

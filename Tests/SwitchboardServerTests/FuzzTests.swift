@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SwitchboardCore
+import SwitchboardTestServices
 import Testing
 
 @testable import SwitchboardServer
@@ -8,24 +9,12 @@ import Testing
 /// Random input over real connections: every line or frame is answered (ack or error),
 /// nothing crashes, and the connection still works afterwards. Seeded, so failures reproduce.
 @Suite struct FuzzTests {
-    /// SplitMix64: small, seeded, good enough to generate inputs.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            self.state &+= 0x9E37_79B9_7F4A_7C15
-            var z = self.state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let fragments = [
         #"{"#, #"}"#, #"["#, #"]"#, #"""#, #":"#, #","#, #"\u00e4"#, #"\ud800"#, "topic", "data", "id", "key", "hello",
         "t/1", "+", "#", "$sys", "/", "null", "true", "1e999", "-0", "0x1", "é", "\u{0}", " ", "eyJ0b3BpYyI6InQvMSIsImRhdGEiOjF9",
     ]
 
-    static func randomLine(_ rng: inout SeededGenerator) -> [UInt8] {
+    static func randomLine(_ rng: inout SeededRNG) -> [UInt8] {
         if Bool.random(using: &rng) {
             return (0..<Int.random(in: 1...80, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }.filter { $0 != 10 }
         }
@@ -36,7 +25,7 @@ import Testing
 
     @Test func randomTCPLinesAreEachAnsweredAndTheConnectionSurvives() async throws {
         try await TestHub.with { hub in
-            var rng = SeededGenerator(state: 2026)
+            var rng = SeededRNG(seed: 2026)
             let client = try await TestTCPClient(port: hub.tcpPort)
             var expectedAnswers = 0
             for _ in 0..<1500 {
@@ -64,7 +53,7 @@ import Testing
 
     @Test func randomWebSocketFramesGetErrorsNotCrashes() async throws {
         try await TestHub.with { hub in
-            var rng = SeededGenerator(state: 7)
+            var rng = SeededRNG(seed: 7)
             let client = try await hub.webSocket("/ws")
             for _ in 0..<800 {
                 let bytes = Self.randomLine(&rng)
