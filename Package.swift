@@ -218,6 +218,7 @@ let package = Package(
                 "SwitchboardPostgres",
                 "SwitchboardStore",
                 "SwitchboardTestServices",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -143,6 +143,28 @@ public final class SQLiteStore: Store {
                     ) WITHOUT ROWID;
                     """)
         }
+        // Messages become an append-only log in commit order (a rowid table) with narrow indexes by
+        // (topic, seq) and (topic, ts). Clustered by (topic, seq), a batch spread over many topics
+        // wrote one 4 KiB table page per message; in the log its rows fill pages one after another.
+        migrator.registerMigration("v3-message-log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE message_log (
+                        id INTEGER PRIMARY KEY,
+                        topic_id INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        ts INTEGER NOT NULL,
+                        sender TEXT,
+                        data TEXT NOT NULL
+                    );
+                    INSERT INTO message_log (topic_id, seq, ts, sender, data)
+                        SELECT topic_id, seq, ts, sender, data FROM messages ORDER BY ts, topic_id, seq;
+                    DROP TABLE messages;
+                    ALTER TABLE message_log RENAME TO messages;
+                    CREATE UNIQUE INDEX messages_by_seq ON messages (topic_id, seq);
+                    CREATE INDEX messages_by_ts ON messages (topic_id, ts);
+                    """)
+        }
         return migrator
     }
 
