@@ -49,8 +49,8 @@ final class ConnectionKeeper: Sendable {
         self.state = Mutex(State(backoff: configuration.minBackoff))
     }
 
-    /// The ready connection, or nil while down.
-    var channel: (any Channel)? { self.state.withLock { $0.channel } }
+    /// The ready connection; nil from the moment it starts closing, before `lost` has run.
+    var channel: (any Channel)? { self.state.withLock { $0.channel }.flatMap { $0.isActive ? $0 : nil } }
 
     func start() {
         let first = self.state.withLock { state in

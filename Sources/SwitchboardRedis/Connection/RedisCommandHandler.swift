@@ -108,10 +108,12 @@ final class RedisCommandHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.pending.removeFirst()
-        oldest.promise.fail(RedisError.timeout("no reply within \(self.timeout.nanoseconds / 1_000_000) ms"))
         self.isClosed = true
-        self.failAll(RedisError.unavailable("connection closed after a command timed out"), context: context)
+        // Closed before any caller hears of it: whoever reacts to these failures must already see
+        // the connection gone (`isActive` false), not send the next command into it.
         context.close(promise: nil)
+        oldest.promise.fail(RedisError.timeout("no reply within \(self.timeout.nanoseconds / 1_000_000) ms"))
+        self.failAll(RedisError.unavailable("connection closed after a command timed out"), context: context)
     }
 
     private func failAll(_ error: RedisError, context: ChannelHandlerContext) {
