@@ -100,6 +100,15 @@ extension Hub {
                 runs.append((message.topic, [row]))
             }
         }
+        // ts never decreases within a topic, even when the clock steps back: readers (and the
+        // SQLite store's time-range search over seqs) may rely on seq order being time order.
+        for run in runs {
+            var floorTs = self.topics.lastTs(run.topic) ?? .min
+            for row in run.rows {
+                floorTs = max(floorTs, batch.messages[row].ts)
+                batch.messages[row].ts = floorTs
+            }
+        }
         let firstSeqs: [Int64]
         if let broker = self.broker {
             firstSeqs = try broker.announce(runs.map { run in

@@ -53,6 +53,11 @@ final class TopicTable: Sendable {
         self.state.withLock { $0[topic]?.lastSeq ?? 0 }
     }
 
+    /// The ts of `topic`'s last committed message, if any.
+    func lastTs(_ topic: String) -> Int64? {
+        self.state.withLock { $0[topic]?.lastTs }
+    }
+
     /// Records committed messages: seqs, window, rate. Called by the committer after each commit.
     func recordCommitted(_ messages: [Message], now: Int64) {
         self.state.withLock { entries in

@@ -120,7 +120,6 @@ public final class SQLiteStore: Store {
                         data TEXT NOT NULL,
                         PRIMARY KEY (topic_id, seq)
                     ) WITHOUT ROWID;
-                    CREATE INDEX messages_by_ts ON messages (topic_id, ts);
                     CREATE TABLE publish_keys (
                         publisher TEXT NOT NULL,
                         key TEXT NOT NULL,
@@ -143,9 +142,11 @@ public final class SQLiteStore: Store {
                     ) WITHOUT ROWID;
                     """)
         }
-        // Messages become an append-only log in commit order (a rowid table) with narrow indexes by
-        // (topic, seq) and (topic, ts). Clustered by (topic, seq), a batch spread over many topics
-        // wrote one 4 KiB table page per message; in the log its rows fill pages one after another.
+        // Messages become an append-only log in commit order (a rowid table) with one narrow index,
+        // (topic, seq). Clustered by (topic, seq) and indexed by (topic, ts), a batch spread over many
+        // topics wrote two 4 KiB pages per message; in the log its rows fill pages one after another.
+        // Time ranges need no index of their own: ts never decreases within a topic (the hub sees to
+        // it), so they are found by binary search over seqs.
         migrator.registerMigration("v3-message-log") { db in
             try db.execute(
                 sql: """
@@ -162,7 +163,6 @@ public final class SQLiteStore: Store {
                     DROP TABLE messages;
                     ALTER TABLE message_log RENAME TO messages;
                     CREATE UNIQUE INDEX messages_by_seq ON messages (topic_id, seq);
-                    CREATE INDEX messages_by_ts ON messages (topic_id, ts);
                     """)
         }
         return migrator
@@ -304,14 +304,46 @@ public final class SQLiteStore: Store {
     public func messages(topic: String, fromTs: Int64, toTs: Int64, after: Int64, limit: Int) throws -> [StoredMessage] {
         try self.pool.read { db in
             guard let id = try self.topicID(topic, in: db) else { return [] }
+            guard fromTs <= toTs, let bounds = try Self.seqBounds(topicID: id, in: db) else { return [] }
+            let first = max(after + 1, try Self.firstSeq(topicID: id, tsAtLeast: fromTs, within: bounds, in: db))
+            let last = toTs == .max ? bounds.upperBound : try Self.firstSeq(topicID: id, tsAtLeast: toTs + 1, within: bounds, in: db) - 1
+            guard first <= last else { return [] }
+            // The ts test still filters: a database from before ts was kept non-decreasing may hold a step back.
             let select = try db.cachedStatement(
                 sql: """
                     SELECT seq, ts, sender, data FROM messages
-                    WHERE topic_id = ? AND ts >= ? AND ts <= ? AND seq > ? ORDER BY seq LIMIT ?
+                    WHERE topic_id = ? AND seq >= ? AND seq <= ? AND ts >= ? AND ts <= ? ORDER BY seq LIMIT ?
                     """)
-            try select.setArguments([id, fromTs, toTs, after, limit])
+            try select.setArguments([id, first, last, fromTs, toTs, limit])
             return try MessageRows.read(select, topic: topic, in: db)
         }
+    }
+
+    /// The lowest and highest stored seq of a topic, or nil when it holds no messages.
+    private static func seqBounds(topicID: Int64, in db: Database) throws -> ClosedRange<Int64>? {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT MIN(seq), MAX(seq) FROM messages WHERE topic_id = ?"), arguments: [topicID])
+        guard let row, let low = row[0] as Int64?, let high = row[1] as Int64? else { return nil }
+        return low...high
+    }
+
+    /// The first seq in `bounds` whose message has `ts >= tsAtLeast` (`bounds.upperBound + 1` when none):
+    /// a binary search of point reads on the (topic, seq) index, as ts never decreases with seq.
+    private static func firstSeq(topicID: Int64, tsAtLeast: Int64, within bounds: ClosedRange<Int64>, in db: Database) throws -> Int64 {
+        let tsAt = try db.cachedStatement(sql: "SELECT seq, ts FROM messages WHERE topic_id = ? AND seq >= ? ORDER BY seq LIMIT 1")
+        var low = bounds.lowerBound
+        var high = bounds.upperBound + 1
+        while low < high {
+            let middle = low + (high - low) / 2
+            // Seqs are gap-free between the bounds, but read the next one present to be safe.
+            guard let row = try Row.fetchOne(tsAt, arguments: [topicID, middle]) else {
+                high = middle
+                continue
+            }
+            let seq: Int64 = row[0]
+            let ts: Int64 = row[1]
+            if ts >= tsAtLeast { high = middle } else { low = seq + 1 }
+        }
+        return low
     }
 
     // MARK: - Retention

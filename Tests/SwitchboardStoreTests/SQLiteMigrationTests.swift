@@ -39,6 +39,6 @@ import Testing
         let indexes = try store.pool.read { db in
             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name")
         }
-        #expect(indexes == ["messages_by_seq", "messages_by_ts"])
+        #expect(indexes == ["messages_by_seq"])
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SwitchboardCore
 import SwitchboardPostgres
+import SwitchboardTestServices
 import Testing
 
 /// What every `Store` must do, run against each implementation: the hub relies on exactly this.
@@ -72,6 +73,31 @@ import Testing
         #expect(seqs(try store.messages(topic: "lab/t", fromTs: 19_500, toTs: 99_000, after: 0, limit: 100)) == [20])
         #expect(try store.messages(topic: "lab/t", fromTs: 1_500, toTs: 1_900, after: 0, limit: 100).isEmpty)
         #expect(try store.messages(topic: "lab/other", fromTs: 0, toTs: .max, after: 0, limit: 100).isEmpty)
+    }
+
+    /// Time ranges over a long topic with runs of equal ts, gaps in ts and a front cut by retention,
+    /// against the same filter applied to every message.
+    @Test(arguments: StoreKind.available)
+    func timeRangeReadsMatchABruteForceFilter(_ kind: StoreKind) throws {
+        let store = try StoreLocation(kind).open()
+        defer { try? store.close() }
+        let all = (1...2_000).map { seq in message("lab/long", Int64(seq), ts: 10_000 + Int64(seq / 7) * 3) }
+        for chunk in stride(from: 0, to: all.count, by: 500) {
+            try store.commit(batch(Array(all[chunk..<chunk + 500])))
+        }
+        _ = try store.applyRetention([.init(topic: "lab/long", minTs: nil, maxDeletedSeq: 150)])
+        let kept = all.filter { $0.seq > 150 }
+        var random = SeededRNG(seed: 7)
+        for _ in 0..<200 {
+            let from = Int64.random(in: 9_990...10_900, using: &random)
+            let to = from + Int64.random(in: -5...400, using: &random)
+            let after = Int64.random(in: 0...2_100, using: &random)
+            let limit = Int.random(in: 1...300, using: &random)
+            let expected = kept.filter { $0.ts >= from && $0.ts <= to && $0.seq > after }.prefix(limit)
+            let got = try store.messages(topic: "lab/long", fromTs: from, toTs: to, after: after, limit: limit)
+            #expect(seqs(got) == seqs(Array(expected)), "from \(from) to \(to) after \(after) limit \(limit)")
+        }
+        #expect(seqs(try store.messages(topic: "lab/long", fromTs: 0, toTs: .max, after: 0, limit: 5)) == [151, 152, 153, 154, 155])
     }
 
     @Test(arguments: StoreKind.available)
