@@ -68,9 +68,9 @@ public struct EnvelopeEncoder: Sendable {
     /// Everything after the opening brace: `"topic":…,"seq":…,"ts":…[,"from":…],"data":…}`.
     private func writeFields(seq: Int64, ts: Int64, quotedFrom: String?, data: ByteBuffer, to buffer: inout ByteBuffer) {
         buffer.writeBytes(self.head)
-        buffer.writeString(String(seq))
+        Self.writeDecimal(seq, to: &buffer)
         buffer.writeStaticString(",\"ts\":")
-        buffer.writeString(String(ts))
+        Self.writeDecimal(ts, to: &buffer)
         if let quotedFrom {
             buffer.writeStaticString(",\"from\":")
             buffer.writeString(quotedFrom)
@@ -78,6 +78,23 @@ public struct EnvelopeEncoder: Sendable {
         buffer.writeStaticString(",\"data\":")
         buffer.writeImmutableBuffer(data)
         buffer.writeStaticString("}")
+    }
+
+    /// `value` in decimal ASCII, written straight into the buffer (no `String` per number: a replay
+    /// writes two per message).
+    static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
+        let count = Self.digits(value)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
+            var rest = value.magnitude
+            var index = count
+            repeat {
+                index -= 1
+                bytes[index] = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
+                rest /= 10
+            } while rest > 0
+            if value < 0 { bytes[0] = UInt8(ascii: "-") }
+            return count
+        }
     }
 
     /// Decimal digits of `value`, with the sign.

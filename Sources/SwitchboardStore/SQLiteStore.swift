@@ -35,6 +35,8 @@ public final class SQLiteStore: Store {
     static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
     /// Page cache per connection, in KiB.
     static let cacheKiB = 32 * 1024
+    /// How much of the database file reads may map (address space, not memory: pages stay the kernel's).
+    static let mmapBytes = 1 << 30
     /// Rows deleted per retention transaction, so commits are never held up for long.
     static let retentionChunk: Int64 = 5000
 
@@ -50,6 +52,8 @@ public final class SQLiteStore: Store {
             // SQLite's default 2 MiB cache would evict and re-read them between batches
             // once a few hundred topics are live. Grows only as pages are used.
             try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
+            // Reads (replays, history) map the file instead of copying every page out of the kernel.
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapBytes)")
         }
         configuration.label = "switchboard"
         let path = directory + "/switchboard.sqlite"

@@ -68,6 +68,14 @@ struct MessageEncodingTests {
 
     // MARK: Envelope
 
+    @Test(arguments: [0, 7, 9, 10, 99, 100, -1, -10, 1_763_712_000_123, Int64.max, Int64.min] as [Int64])
+    func seqAndTsAreWrittenAsJSONIntegers(_ value: Int64) throws {
+        let encoder = EnvelopeEncoder(topic: Topic(trusted: "lab/n"))
+        var buffer = ByteBuffer()
+        encoder.writeEnvelope(seq: value, ts: value, from: nil, data: ByteBuffer(string: "1"), to: &buffer)
+        #expect(String(buffer: buffer) == #"{"topic":"lab/n","seq":\#(value),"ts":\#(value),"data":1}"#)
+    }
+
     @Test("envelope is exactly topic, seq, ts, from, data")
     func envelope() throws {
         let message = Message(topic: Self.topic, seq: 42, ts: 1_763_712_000_123, from: "esp32-1", data: ByteBuffer(string: "{\"v\":21.5}"))
