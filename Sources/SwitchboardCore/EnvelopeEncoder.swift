@@ -51,8 +51,55 @@ public struct EnvelopeEncoder: Sendable {
             let length = opening + self.head.count + Self.digits(seq) + 6 + Self.digits(ts)
                 + (quotedFrom.map { 8 + $0.utf8.count } ?? 0) + 8 + data.readableBytes + 1
             WebSocketFraming.writeTextHeader(length: length, to: &buffer)
-            if kind == .op { buffer.writeStaticString("{\"op\":\"msg\",") } else { buffer.writeStaticString("{") }
-            self.writeFields(seq: seq, ts: ts, quotedFrom: quotedFrom, data: data, to: &buffer)
+            // One capacity check and one copy per piece: a replay writes a million of these.
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+                var cursor = FrameCursor(out)
+                cursor.append(kind == .op ? "{\"op\":\"msg\"," : "{")
+                self.head.withUnsafeBytes { cursor.append($0) }
+                cursor.appendDecimal(seq)
+                cursor.append(",\"ts\":")
+                cursor.appendDecimal(ts)
+                if var quotedFrom {
+                    cursor.append(",\"from\":")
+                    quotedFrom.withUTF8 { cursor.append(UnsafeRawBufferPointer($0)) }
+                }
+                cursor.append(",\"data\":")
+                data.withUnsafeReadableBytes { cursor.append($0) }
+                cursor.append("}")
+                assert(cursor.offset == length)
+                return cursor.offset
+            }
+        }
+    }
+
+    /// Appends to memory already reserved for a whole frame.
+    private struct FrameCursor {
+        let out: UnsafeMutableRawBufferPointer
+        var offset = 0
+
+        init(_ out: UnsafeMutableRawBufferPointer) { self.out = out }
+
+        mutating func append(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+            (self.out.baseAddress! + self.offset).copyMemory(from: base, byteCount: bytes.count)
+            self.offset += bytes.count
+        }
+
+        mutating func append(_ text: StaticString) {
+            text.withUTF8Buffer { self.append(UnsafeRawBufferPointer($0)) }
+        }
+
+        mutating func appendDecimal(_ value: Int64) {
+            let count = EnvelopeEncoder.digits(value)
+            var rest = value.magnitude
+            var index = self.offset + count
+            repeat {
+                index -= 1
+                self.out[index] = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
+                rest /= 10
+            } while rest > 0
+            if value < 0 { self.out[self.offset] = UInt8(ascii: "-") }
+            self.offset += count
         }
     }
 
@@ -98,7 +145,7 @@ public struct EnvelopeEncoder: Sendable {
     }
 
     /// Decimal digits of `value`, with the sign.
-    private static func digits(_ value: Int64) -> Int {
+    static func digits(_ value: Int64) -> Int {
         var count = value < 0 ? 2 : 1
         var rest = value.magnitude / 10
         while rest > 0 {

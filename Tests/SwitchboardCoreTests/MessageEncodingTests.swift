@@ -74,6 +74,13 @@ struct MessageEncodingTests {
         var buffer = ByteBuffer()
         encoder.writeEnvelope(seq: value, ts: value, from: nil, data: ByteBuffer(string: "1"), to: &buffer)
         #expect(String(buffer: buffer) == #"{"topic":"lab/n","seq":\#(value),"ts":\#(value),"data":1}"#)
+        for (kind, opening) in [(EnvelopeEncoder.FrameKind.envelope, "{"), (.op, #"{"op":"msg","#)] {
+            var frame = ByteBuffer()
+            encoder.writeFrame(kind, seq: value, ts: value, from: "dev \"1\"", data: ByteBuffer(string: "[2]"), to: &frame)
+            let payload = try #require(Self.decode(frame)).payload
+            #expect(String(decoding: payload, as: UTF8.self)
+                == opening + #""topic":"lab/n","seq":\#(value),"ts":\#(value),"from":"dev \"1\"","data":[2]}"#)
+        }
     }
 
     @Test("envelope is exactly topic, seq, ts, from, data")
