@@ -236,7 +236,9 @@ public final class SQLiteStore: Store {
         try self.pool.write { db in
             created = [:]
             var ids: [String: Int64] = [:]
-            for (topic, lastSeq) in batch.lastSeqs {
+            // `topics.last_seq` is not written here: the highest stored seq says it, and retention
+            // records it before deleting. Keeping it current cost a page per topic per batch.
+            for topic in batch.lastSeqs.keys {
                 let id: Int64
                 if let known = try self.topicID(topic, in: db) {
                     id = known
@@ -245,7 +247,6 @@ public final class SQLiteStore: Store {
                     created[topic] = id
                 }
                 ids[topic] = id
-                try db.cachedStatement(sql: "UPDATE topics SET last_seq = ? WHERE id = ?").execute(arguments: [lastSeq, id])
             }
             let insert = try db.cachedStatement(sql: "INSERT INTO messages (topic_id, seq, ts, sender, data) VALUES (?, ?, ?, ?, ?)")
             for message in batch.messages {
@@ -378,6 +379,10 @@ public final class SQLiteStore: Store {
                         upTo = byAge ?? 0
                     }
                     guard upTo >= first else { return 0 }
+                    // The last seq must outlive the messages: a topic emptied by retention goes on from it.
+                    try db.execute(
+                        sql: "UPDATE topics SET last_seq = MAX(last_seq, (SELECT MAX(seq) FROM messages WHERE topic_id = ?)) WHERE id = ?",
+                        arguments: [id, id])
                     try db.execute(sql: "DELETE FROM messages WHERE topic_id = ? AND seq <= ?", arguments: [id, upTo])
                     return db.changesCount
                 }
@@ -392,7 +397,9 @@ public final class SQLiteStore: Store {
                 try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM messages WHERE topic_id = ?", arguments: [id])
             }
             let last = try self.pool.read { db in
-                try Int64.fetchOne(db, sql: "SELECT last_seq FROM topics WHERE id = ?", arguments: [id])
+                try Int64.fetchOne(
+                    db, sql: "SELECT MAX(last_seq, COALESCE((SELECT MAX(seq) FROM messages WHERE topic_id = ?), 0)) FROM topics WHERE id = ?",
+                    arguments: [id, id])
             }
             firstSeqs[rule.topic] = first ?? ((last ?? 0) + 1)
         }
