@@ -54,7 +54,6 @@ struct Serve: AsyncParsableCommand {
     var allowAnonymous = false
 
     func run() async throws {
-        EventLoopThreads.matchCPUAffinity()
         var flags: [String: String] = [:]
         flags["http"] = self.http
         flags["tcp"] = self.tcp
