@@ -100,6 +100,39 @@ import Testing
         #expect(seqs(try store.messages(topic: "lab/long", fromTs: 0, toTs: .max, after: 0, limit: 5)) == [151, 152, 153, 154, 155])
     }
 
+    /// Pages after a seq from a busy topic and a quiet one interleaved with it (the SQLite store reads
+    /// the first from the log in order and the second through its index), against a plain filter.
+    @Test(arguments: StoreKind.available)
+    func pagesOfBusyAndQuietTopicsMatchABruteForceFilter(_ kind: StoreKind) throws {
+        let store = try StoreLocation(kind).open()
+        defer { try? store.close() }
+        var busy: [StoredMessage] = []
+        var quiet: [StoredMessage] = []
+        for chunk in 0..<8 {
+            var rows: [StoredMessage] = []
+            for offset in 1...250 {
+                let n = Int64(chunk * 250 + offset)
+                busy.append(message("lab/busy", n, ts: n))
+                rows.append(busy.last!)
+                if n % 50 == 0 {
+                    quiet.append(message("lab/quiet", Int64(quiet.count + 1), ts: n))
+                    rows.append(quiet.last!)
+                }
+            }
+            try store.commit(batch(rows))
+        }
+        var random = SeededRNG(seed: 11)
+        for _ in 0..<100 {
+            for (topic, all) in [("lab/busy", busy), ("lab/quiet", quiet)] {
+                let after = Int64.random(in: 0...Int64(all.count + 5), using: &random)
+                let limit = Int.random(in: 1...600, using: &random)
+                let got = try store.messages(topic: topic, after: after, limit: limit)
+                #expect(seqs(got) == seqs(Array(all.filter { $0.seq > after }.prefix(limit))), "\(topic) after \(after) limit \(limit)")
+                #expect(got.allSatisfy { $0.topic == topic })
+            }
+        }
+    }
+
     @Test(arguments: StoreKind.available)
     func idempotencyKeysFindTheFirstSeq(_ kind: StoreKind) throws {
         let store = try StoreLocation(kind).open()
