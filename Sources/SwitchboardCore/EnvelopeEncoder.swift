@@ -30,8 +30,7 @@ public struct EnvelopeEncoder: Sendable {
 
     /// The envelope as a bare JSON object.
     public func writeEnvelope(seq: Int64, ts: Int64, from: String?, data: ByteBuffer, to buffer: inout ByteBuffer) {
-        buffer.writeStaticString("{")
-        self.writeFields(seq: seq, ts: ts, from: from, data: data, to: &buffer)
+        self.writeObject(opening: "{", seq: seq, ts: ts, quotedFrom: Self.quoted(from), data: data, to: &buffer)
     }
 
     /// A whole text frame of `kind`.
@@ -41,39 +40,56 @@ public struct EnvelopeEncoder: Sendable {
             WebSocketFraming.writeTextHeader(length: data.readableBytes, to: &buffer)
             buffer.writeImmutableBuffer(data)
         case .envelope, .op:
-            let quotedFrom = from.map { from -> String in
-                var quoted = ""
-                JSONValue.appendQuoted(from, to: &quoted)
-                return quoted
-            }
-            // {"op":"msg", is 12 bytes; `{` is 1.
-            let opening = kind == .op ? 12 : 1
-            let length = opening + self.head.count + Self.digits(seq) + 6 + Self.digits(ts)
-                + (quotedFrom.map { 8 + $0.utf8.count } ?? 0) + 8 + data.readableBytes + 1
+            let quotedFrom = Self.quoted(from)
+            let opening: StaticString = kind == .op ? "{\"op\":\"msg\"," : "{"
+            let length = self.objectLength(opening: opening, seq: seq, ts: ts, quotedFrom: quotedFrom, data: data)
             WebSocketFraming.writeTextHeader(length: length, to: &buffer)
-            // One capacity check and one copy per piece: a replay writes a million of these.
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
-                var cursor = FrameCursor(out)
-                cursor.append(kind == .op ? "{\"op\":\"msg\"," : "{")
-                self.head.withUnsafeBytes { cursor.append($0) }
-                cursor.appendDecimal(seq)
-                cursor.append(",\"ts\":")
-                cursor.appendDecimal(ts)
-                if var quotedFrom {
-                    cursor.append(",\"from\":")
-                    quotedFrom.withUTF8 { cursor.append(UnsafeRawBufferPointer($0)) }
-                }
-                cursor.append(",\"data\":")
-                data.withUnsafeReadableBytes { cursor.append($0) }
-                cursor.append("}")
-                assert(cursor.offset == length)
-                return cursor.offset
-            }
+            self.writeObject(opening: opening, seq: seq, ts: ts, quotedFrom: quotedFrom, data: data, to: &buffer)
         }
     }
 
-    /// Appends to memory already reserved for a whole frame.
-    private struct FrameCursor {
+    private static func quoted(_ from: String?) -> String? {
+        from.map { from in
+            var quoted = ""
+            JSONValue.appendQuoted(from, to: &quoted)
+            return quoted
+        }
+    }
+
+    /// Bytes of `opening` + `"topic":…,"seq":…,"ts":…[,"from":…],"data":…}`.
+    private func objectLength(opening: StaticString, seq: Int64, ts: Int64, quotedFrom: String?, data: ByteBuffer) -> Int {
+        // `,"ts":` is 6 bytes, `,"from":` and `,"data":` 8, the closing brace 1.
+        opening.utf8CodeUnitCount + self.head.count + Self.digits(seq) + 6 + Self.digits(ts)
+            + (quotedFrom.map { 8 + $0.utf8.count } ?? 0) + 8 + data.readableBytes + 1
+    }
+
+    /// Writes the object in one pass into memory reserved for all of it: one capacity check and
+    /// one copy per piece, no `String` per number (a replay writes a million of these).
+    private func writeObject(
+        opening: StaticString, seq: Int64, ts: Int64, quotedFrom: String?, data: ByteBuffer, to buffer: inout ByteBuffer
+    ) {
+        let length = self.objectLength(opening: opening, seq: seq, ts: ts, quotedFrom: quotedFrom, data: data)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { out in
+            var cursor = Cursor(out)
+            cursor.append(opening)
+            self.head.withUnsafeBytes { cursor.append($0) }
+            cursor.appendDecimal(seq)
+            cursor.append(",\"ts\":")
+            cursor.appendDecimal(ts)
+            if var quotedFrom {
+                cursor.append(",\"from\":")
+                quotedFrom.withUTF8 { cursor.append(UnsafeRawBufferPointer($0)) }
+            }
+            cursor.append(",\"data\":")
+            data.withUnsafeReadableBytes { cursor.append($0) }
+            cursor.append("}")
+            assert(cursor.offset == length)
+            return cursor.offset
+        }
+    }
+
+    /// Appends to memory already reserved for a whole object.
+    private struct Cursor {
         let out: UnsafeMutableRawBufferPointer
         var offset = 0
 
@@ -103,49 +119,8 @@ public struct EnvelopeEncoder: Sendable {
         }
     }
 
-    private func writeFields(seq: Int64, ts: Int64, from: String?, data: ByteBuffer, to buffer: inout ByteBuffer) {
-        let quotedFrom = from.map { from -> String in
-            var quoted = ""
-            JSONValue.appendQuoted(from, to: &quoted)
-            return quoted
-        }
-        self.writeFields(seq: seq, ts: ts, quotedFrom: quotedFrom, data: data, to: &buffer)
-    }
-
-    /// Everything after the opening brace: `"topic":…,"seq":…,"ts":…[,"from":…],"data":…}`.
-    private func writeFields(seq: Int64, ts: Int64, quotedFrom: String?, data: ByteBuffer, to buffer: inout ByteBuffer) {
-        buffer.writeBytes(self.head)
-        Self.writeDecimal(seq, to: &buffer)
-        buffer.writeStaticString(",\"ts\":")
-        Self.writeDecimal(ts, to: &buffer)
-        if let quotedFrom {
-            buffer.writeStaticString(",\"from\":")
-            buffer.writeString(quotedFrom)
-        }
-        buffer.writeStaticString(",\"data\":")
-        buffer.writeImmutableBuffer(data)
-        buffer.writeStaticString("}")
-    }
-
-    /// `value` in decimal ASCII, written straight into the buffer (no `String` per number: a replay
-    /// writes two per message).
-    static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
-        let count = Self.digits(value)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { bytes in
-            var rest = value.magnitude
-            var index = count
-            repeat {
-                index -= 1
-                bytes[index] = UInt8(truncatingIfNeeded: rest % 10) &+ UInt8(ascii: "0")
-                rest /= 10
-            } while rest > 0
-            if value < 0 { bytes[0] = UInt8(ascii: "-") }
-            return count
-        }
-    }
-
     /// Decimal digits of `value`, with the sign.
-    static func digits(_ value: Int64) -> Int {
+    private static func digits(_ value: Int64) -> Int {
         var count = value < 0 ? 2 : 1
         var rest = value.magnitude / 10
         while rest > 0 {
