@@ -124,6 +124,7 @@ public final class SQLiteStore: Store {
                         data TEXT NOT NULL,
                         PRIMARY KEY (topic_id, seq)
                     ) WITHOUT ROWID;
+                    CREATE INDEX messages_by_ts ON messages (topic_id, ts);
                     CREATE TABLE publish_keys (
                         publisher TEXT NOT NULL,
                         key TEXT NOT NULL,
