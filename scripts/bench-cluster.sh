@@ -41,6 +41,8 @@
 #   OUT           directory for the raw JSON and logs (default: .build-bench/results/cluster-<time>)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 BIN=${BIN:-.build/release/switchboard}
 NODES=${NODES-"1 2 3"}
@@ -128,20 +130,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_for_port PORT PID: up to 20 s for PID to accept TCP connections on PORT.
-wait_for_port() {
-    for _ in $(seq 100); do
-        kill -0 "$2" 2>/dev/null || return 1
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
-
 # Runs a PostgreSQL program as the postgres user when we are root (PostgreSQL refuses root).
 as_postgres() {
     if ((EUID == 0)); then
@@ -219,32 +207,6 @@ start_single() {
     taskset -c "$SERVER_CPUS" "$BIN" serve --http "127.0.0.1:$port" --tcp off --mqtt off --data "$dir" >"$OUT/$1.node1.log" 2>&1 &
     node_pids+=($!) node_dirs+=("$dir") ports=("$port")
     wait_for_port "$port" "$!" || { echo "the hub did not start (see $OUT/$1.node1.log)" >&2; return 1; }
-}
-
-# Percentage of all CPUs busy over the next 2 s.
-cpu_busy_percent() {
-    local _cpu u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 _rest
-    read -r _cpu u1 n1 s1 i1 w1 q1 sq1 st1 _rest </proc/stat
-    sleep 2
-    read -r _cpu u2 n2 s2 i2 w2 q2 sq2 st2 _rest </proc/stat
-    local total=$(((u2 + n2 + s2 + i2 + w2 + q2 + sq2 + st2) - (u1 + n1 + s1 + i1 + w1 + q1 + sq1 + st1)))
-    local idle=$(((i2 + w2) - (i1 + w1)))
-    echo $((100 * (total - idle) / (total > 0 ? total : 1)))
-}
-
-# Before servers are started: wait (bounded) until other processes leave the machine idle.
-wait_for_quiet() {
-    local deadline=$((SECONDS + QUIET_WAIT)) busy
-    while ((QUIET_WAIT > 0)); do
-        busy=$(cpu_busy_percent)
-        ((busy <= 10)) && return 0
-        if ((SECONDS >= deadline)); then
-            echo "    machine still ${busy}% busy after ${QUIET_WAIT}s; measuring anyway" >&2
-            return 0
-        fi
-        echo "    machine ${busy}% busy; waiting for it to be idle" >&2
-        sleep 8
-    done
 }
 
 # fanout NAME ARGS…: one load generator invocation against the nodes in ports=().

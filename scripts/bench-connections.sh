@@ -30,6 +30,8 @@
 #                    (other processes below 10 % CPU); 0 to skip (default: 600)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=lib/bench-common.sh
+source scripts/lib/bench-common.sh
 
 RUNS=${RUNS:-3}
 PUBLISHERS=${PUBLISHERS:-1000}
@@ -91,69 +93,13 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# Percentage of both CPUs busy over the next 2 s.
-cpu_busy_percent() {
-    local _cpu u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 _rest
-    read -r _cpu u1 n1 s1 i1 w1 q1 sq1 st1 _rest </proc/stat
-    sleep 2
-    read -r _cpu u2 n2 s2 i2 w2 q2 sq2 st2 _rest </proc/stat
-    local total=$(((u2 + n2 + s2 + i2 + w2 + q2 + sq2 + st2) - (u1 + n1 + s1 + i1 + w1 + q1 + sq1 + st1)))
-    local idle=$(((i2 + w2) - (i1 + w1)))
-    echo $((100 * (total - idle) / (total > 0 ? total : 1)))
-}
-
-# On a shared machine a compiler running next to the benchmark moves the figures
-# by far more than the differences we look for: wait until it is done.
-wait_for_quiet() {
-    local deadline=$((SECONDS + QUIET_WAIT)) busy
-    while ((QUIET_WAIT > 0)); do
-        busy=$(cpu_busy_percent)
-        ((busy <= 10)) && return 0
-        if ((SECONDS >= deadline)); then
-            echo "    machine still ${busy}% busy after ${QUIET_WAIT}s; measuring anyway" >&2
-            return 0
-        fi
-        echo "    machine ${busy}% busy; waiting for it to be idle" >&2
-        sleep 8
-    done
-}
-
-# CPU time in clock ticks: user + nice + system of all CPUs.
-machine_ticks() {
-    local _cpu user nice system _rest
-    read -r _cpu user nice system _rest </proc/stat
-    echo $((user + nice + system))
-}
-
-# utime + stime of process $1, or with "children" the cutime + cstime of this shell.
-process_ticks() {
-    local stat
-    if [[ $1 == children ]]; then stat=$(</proc/$$/stat); else stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }; fi
-    read -r -a fields <<<"${stat##*) }"
-    if [[ $1 == children ]]; then echo $((fields[12] + fields[13])); else echo $((fields[11] + fields[12])); fi
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits up to 20 s for the server to accept TCP connections on its port.
-wait_for_port() {
-    for _ in $(seq 100); do
-        if ! kill -0 "$server_pid" 2>/dev/null; then return 1; fi
-        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-        sleep 0.2
-    done
-    return 1
-}
-
 # start_server PORT LOG: a fresh Switchboard with an empty data directory, pinned to the server CPU.
 start_server() {
     data_dir=$(mktemp -d)
     # taskset execs the server, so $! is the server's own pid (which `idle --pid` reads).
     taskset -c "$SERVER_CPU" "$SWITCHBOARD_BIN" serve --http "127.0.0.1:$1" --tcp 127.0.0.1:0 --data "$data_dir" >"$2" 2>&1 &
     server_pid=$!
-    wait_for_port "$1"
+    wait_for_port "$1" "$server_pid"
 }
 
 # bench_args TEST PORT [COUNT]: the load generator's arguments for one run.
