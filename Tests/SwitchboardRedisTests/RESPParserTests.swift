@@ -41,6 +41,16 @@ import Testing
         #expect(values[1].isNull)
     }
 
+    /// Found by the fuzzer: an empty array innermost was one level past the limit and passed.
+    @Test func nestingDeeperThanTheLimitIsRefusedEvenWhenTheInnermostArrayIsEmpty() throws {
+        var limits = RESPParser.Limits()
+        limits.maxDepth = 2
+        #expect(try Self.parse([Array("*1\r\n*0\r\n*1\r\n*1\r\n:1\r\n".utf8)], limits: limits).values.count == 2)
+        for deep in ["*1\r\n*1\r\n*0\r\n", "*1\r\n*1\r\n*1\r\n:1\r\n"] {
+            #expect(throws: RedisError.self) { try Self.parse([Array(deep.utf8)], limits: limits) }
+        }
+    }
+
     @Test func everySplitGivesTheSameValues() throws {
         let bytes = Array("*3\r\n:1\r\n*2\r\n+a\r\n$-1\r\n$3\r\nxyz\r\n-ERR x\r\n".utf8)
         let whole = try Self.parse([bytes]).values

@@ -36,6 +36,10 @@ struct RESPParser {
             var value: RESPValue
             switch item {
             case .value(let scalar):
+                // An empty array is a level of nesting too, though it needs no frame on the stack.
+                if scalar.array != nil, self.stack.count >= self.limits.maxDepth {
+                    throw .protocolViolation("arrays nested deeper than \(self.limits.maxDepth)")
+                }
                 value = scalar
             case .arrayHeader(let count):
                 guard self.stack.count < self.limits.maxDepth else {
