@@ -45,15 +45,17 @@ public final class Hub: Sendable {
         /// Read from the store: rows that are never made into `Message`s, since the
         /// replay writes them straight into one buffer (see ``Outlet/encode(_:topic:)``).
         public var stored: [StoredMessage] = []
+        /// Read from the store and encoded there, when the outlet gave an encoding.
+        public var encoded = EncodedRows()
         /// The lowest seq still stored when the page was read.
         public let firstSeq: Int64
         /// The highest committed seq when the page was read.
         public let lastSeq: Int64
 
         /// Messages in the page.
-        public var count: Int { self.messages.count + self.stored.count }
+        public var count: Int { self.messages.count + self.stored.count + self.encoded.count }
         /// Seq of the page's first message.
-        public var firstMessageSeq: Int64? { self.messages.first?.seq ?? self.stored.first?.seq }
+        public var firstMessageSeq: Int64? { self.messages.first?.seq ?? self.stored.first?.seq ?? self.encoded.firstSeq }
     }
 
     public let configuration: Configuration
@@ -164,28 +166,37 @@ public final class Hub: Sendable {
 
     /// Reads the next messages of `topic` after `after`, from the window when
     /// it holds them (answered at once) or else from the store (off the event loop).
-    public func replayPage(topic: Topic, after: Int64, limit: Int, on eventLoop: any EventLoop) -> EventLoopFuture<ReplayPage> {
+    /// With an `encoding`, store rows come back already encoded (``ReplayPage/encoded``).
+    public func replayPage(
+        topic: Topic, after: Int64, limit: Int, encoding: StoredRowEncoding? = nil, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<ReplayPage> {
         if let window = self.topics.windowMessages(topic.name, after: after, limit: limit) {
             self.metrics.replayedFromWindow(window.messages.count)
             return eventLoop.makeSucceededFuture(ReplayPage(messages: window.messages, firstSeq: window.firstSeq, lastSeq: window.lastSeq))
         }
         let promise = eventLoop.makePromise(of: ReplayPage.self)
         self.reads.async {
-            promise.completeWith(Result { try self.readPage(topic: topic, after: after, limit: limit) })
+            promise.completeWith(Result { try self.readPage(topic: topic, after: after, limit: limit, encoding: encoding) })
         }
         return promise.futureResult
     }
 
-    func readPage(topic: Topic, after: Int64, limit: Int) throws -> ReplayPage {
+    func readPage(topic: Topic, after: Int64, limit: Int, encoding: StoredRowEncoding?) throws -> ReplayPage {
         // Seq bounds first: everything up to lastSeq is committed, so the store read sees it.
         let lastSeq = self.topics.lastSeq(topic.name)
         let firstSeq = self.topics.firstSeq(topic.name)
+        var page = ReplayPage(firstSeq: firstSeq, lastSeq: lastSeq)
         // In a cluster the broker's recent log comes before the store: it also holds what
         // another node announced a moment ago and has not committed yet.
-        let rows = try self.broker?.recent(topic: topic.name, after: after, limit: limit)
-            ?? self.store.messages(topic: topic.name, after: after, limit: limit)
-        self.metrics.replayedFromStore(rows.count)
-        return ReplayPage(stored: rows, firstSeq: firstSeq, lastSeq: lastSeq)
+        if let recent = self.broker?.recent(topic: topic.name, after: after, limit: limit) {
+            if let encoding { page.encoded = EncodedRows(recent, encoding: encoding) } else { page.stored = recent }
+        } else if let encoding {
+            page.encoded = try self.store.encodedMessages(topic: topic.name, after: after, limit: limit, encoding: encoding)
+        } else {
+            page.stored = try self.store.messages(topic: topic.name, after: after, limit: limit)
+        }
+        self.metrics.replayedFromStore(page.stored.count + page.encoded.count)
+        return page
     }
 
     private static func messages(_ rows: [StoredMessage], of topic: Topic) -> [Message] {

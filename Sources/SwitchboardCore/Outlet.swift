@@ -9,6 +9,9 @@ public protocol Outlet: AnyObject {
     func encode(_ run: MessageRun) -> ByteBuffer
     /// The bytes to write for stored messages of `topic` (a replay from the store), back to back.
     func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer
+    /// How the store's read thread may encode stored messages of `topic` itself, the same bytes
+    /// as ``encode(_:topic:)``; `nil` when encoding needs the connection's state (MQTT packet ids).
+    func replayEncoding(topic: Topic) -> StoredRowEncoding?
     /// The bytes announcing messages `from...to` of `topic` that cannot be replayed.
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer
     /// Queues bytes; `promise` completes once they are handed to the OS.

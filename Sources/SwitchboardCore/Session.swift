@@ -268,10 +268,16 @@ public final class Session: Subscriber, @unchecked Sendable {
     private func replayNextPage(_ topic: Topic) {
         let after = self.lastSeq[topic.name] ?? 0
         let limit = self.limits.replayPageSize
-        self.hub.replayPage(topic: topic, after: after, limit: limit, on: self.eventLoop).whenComplete { [self] result in
+        let encoding = self.outlet?.replayEncoding(topic: topic)
+        self.hub.replayPage(topic: topic, after: after, limit: limit, encoding: encoding, on: self.eventLoop).whenComplete { [self] result in
             guard !self.isClosed, self.recovering[topic.name] != nil else { return }
             switch result {
             case .success(let page):
+                // Encoded rows cannot be trimmed: a page that no longer starts right after what was sent is read again.
+                guard page.encoded.count == 0 || (self.lastSeq[topic.name] ?? 0) == after else {
+                    self.replayNextPage(topic)
+                    return
+                }
                 self.writeReplay(page, topic: topic, after: after)
                 if page.count >= limit {
                     self.flush { [self] in
@@ -308,6 +314,10 @@ public final class Session: Subscriber, @unchecked Sendable {
         if let last = rows.last {
             self.writeBytes(outlet.encode(rows, topic: topic), messages: rows.count)
             self.lastSeq[topic.name] = last.seq
+        }
+        if let last = page.encoded.lastSeq, last > sent {
+            self.writeBytes(page.encoded.bytes, messages: page.encoded.count)
+            self.lastSeq[topic.name] = last
         }
     }
 

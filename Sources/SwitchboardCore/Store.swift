@@ -19,6 +19,9 @@ public protocol Store: DocumentStore {
     /// Messages of `topic` with `from <= ts <= to` and `seq > after`, oldest first, at most `limit`.
     func messages(topic: String, fromTs: Int64, toTs: Int64, after: Int64, limit: Int) throws -> [StoredMessage]
 
+    /// The same messages as ``messages(topic:after:limit:)``, written by `encoding` into one buffer.
+    func encodedMessages(topic: String, after: Int64, limit: Int, encoding: StoredRowEncoding) throws -> EncodedRows
+
     /// Deletes messages older than `olderThan` (ms since epoch) and beyond `keepCount` per topic.
     /// Returns the new lowest stored seq of each topic it touched.
     func applyRetention(_ rules: [RetentionRule.Resolved]) throws -> [String: Int64]
@@ -28,6 +31,13 @@ public protocol Store: DocumentStore {
 
     /// Flushes and closes.
     func close() throws
+}
+
+extension Store {
+    /// Reads the rows, then encodes them: for stores without a direct path.
+    public func encodedMessages(topic: String, after: Int64, limit: Int, encoding: StoredRowEncoding) throws -> EncodedRows {
+        EncodedRows(try self.messages(topic: topic, after: after, limit: limit), encoding: encoding)
+    }
 }
 
 /// What the store knows about a topic at start-up.

@@ -3,8 +3,8 @@ import GRDBSQLite
 import NIOCore
 import SwitchboardCore
 
-/// The two hot paths of the store, on the raw SQLite statement: inserting a
-/// commit's messages and reading a replay page.
+/// The hot paths of the store, on the raw SQLite statement: inserting a
+/// commit's messages, reading a page of history, and encoding a replay page.
 ///
 /// GRDB's `execute(arguments:)` boxes every value in a `DatabaseValue` array and
 /// `data` would go through a `String`; here the integers are bound directly and
@@ -38,34 +38,69 @@ enum MessageRows {
         guard code == SQLITE_DONE else { throw error(code, statement: statement, in: db) }
     }
 
-    /// Reads every row of `statement` (`SELECT seq, ts, sender, data …`, already bound) as messages of `topic`.
+    /// Reads every row of `statement` (`SELECT seq, ts, sender, data …`, already bound) as messages of `topic`,
+    /// and whether their seqs ascend.
     ///
     /// All `data` of a page goes into one buffer, and each message's `data` is a slice of it:
     /// one allocation per page instead of one (or two) per row.
-    static func read(_ statement: Statement, topic: String, in db: Database) throws -> [StoredMessage] {
+    static func read(_ statement: Statement, topic: String, in db: Database) throws -> (rows: [StoredMessage], ascending: Bool) {
+        var read: (rows: [(seq: Int64, ts: Int64, from: String?, start: Int, length: Int)], page: ByteBuffer) = ([], ByteBuffer())
+        let ascending = try forEach(statement, into: &read, in: db) { row, read in
+            read.rows.append((row.seq, row.ts, row.from, read.page.writerIndex, row.data.count))
+            read.page.writeBytes(row.data)
+        }
+        let messages = read.rows.map { row in
+            StoredMessage(topic: topic, seq: row.seq, ts: row.ts, from: row.from, data: read.page.getSlice(at: row.start, length: row.length)!)
+        }
+        return (messages, ascending)
+    }
+
+    /// Writes every row of `statement` with `encoding` straight from SQLite's memory, and says whether
+    /// their seqs ascend. `expected` rows (when known) are made room for once the first is written.
+    static func encode(
+        _ statement: Statement, encoding: StoredRowEncoding, expected: Int, in db: Database
+    ) throws -> (rows: EncodedRows, ascending: Bool) {
+        var encoded = EncodedRows()
+        let ascending = try forEach(statement, into: &encoded, in: db) { row, encoded in
+            encoded.append(row, encoding: encoding)
+            if encoded.count == 1 && expected > 1 {
+                encoded.bytes.reserveCapacity(minimumWritableBytes: encoded.bytes.readableBytes * (expected - 1))
+            }
+        }
+        return (encoded, ascending)
+    }
+
+    /// Steps through the rows of `statement`, each handed to `body` with its data still in SQLite's
+    /// memory; returns whether their seqs ascend. A sender that repeats the row before's is the same
+    /// `String`, not a new one per row.
+    private static func forEach<State>(
+        _ statement: Statement, into state: inout State, in db: Database, _ body: (StoredRow, inout State) throws -> Void
+    ) throws -> Bool {
         let raw = statement.sqliteStatement
-        var messages: [StoredMessage] = []
-        var rows: [(seq: Int64, ts: Int64, from: String?, start: Int, length: Int)] = []
-        var page = ByteBuffer()
+        var sender: String?
+        var previousSeq = Int64.min
+        var ascending = true
         while true {
             let code = sqlite3_step(raw)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw error(code, statement: statement, in: db) }
-            let from = sqlite3_column_type(raw, 2) == SQLITE_NULL ? nil : sqlite3_column_text(raw, 2).map { String(cString: $0) }
-            let start = page.writerIndex
-            let length = Int(sqlite3_column_bytes(raw, 3))
-            if let text = sqlite3_column_text(raw, 3) {
-                page.writeBytes(UnsafeRawBufferPointer(start: text, count: length))
+            var from: String?
+            if sqlite3_column_type(raw, 2) != SQLITE_NULL, let text = sqlite3_column_text(raw, 2) {
+                let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(raw, 2)))
+                if sender == nil || !sender!.utf8.elementsEqual(bytes) { sender = String(decoding: bytes, as: UTF8.self) }
+                from = sender
             }
-            rows.append((sqlite3_column_int64(raw, 0), sqlite3_column_int64(raw, 1), from, start, length))
+            // The pointer first, then the length (SQLite's advice: the text call may convert the value).
+            let text = sqlite3_column_text(raw, 3)
+            let length = text == nil ? 0 : Int(sqlite3_column_bytes(raw, 3))
+            let seq = sqlite3_column_int64(raw, 0)
+            if seq <= previousSeq { ascending = false }
+            previousSeq = seq
+            let row = StoredRow(seq: seq, ts: sqlite3_column_int64(raw, 1), from: from, data: UnsafeRawBufferPointer(start: text, count: length))
+            try body(row, &state)
         }
         sqlite3_reset(raw)
-        messages.reserveCapacity(rows.count)
-        for row in rows {
-            let data = page.getSlice(at: row.start, length: row.length)!
-            messages.append(StoredMessage(topic: topic, seq: row.seq, ts: row.ts, from: row.from, data: data))
-        }
-        return messages
+        return ascending
     }
 
     /// SQLite copies bound values given this destructor.

@@ -299,21 +299,38 @@ public final class SQLiteStore: Store {
     // MARK: - Reading
 
     public func messages(topic: String, after: Int64, limit: Int) throws -> [StoredMessage] {
+        try self.page(topic: topic, after: after, limit: limit, empty: []) { statement, _, db in
+            try MessageRows.read(statement, topic: topic, in: db)
+        }
+    }
+
+    public func encodedMessages(topic: String, after: Int64, limit: Int, encoding: StoredRowEncoding) throws -> EncodedRows {
+        try self.page(topic: topic, after: after, limit: limit, empty: EncodedRows()) { statement, expected, db in
+            try MessageRows.encode(statement, encoding: encoding, expected: expected, in: db)
+        }
+    }
+
+    /// Reads the messages of `topic` after `after` with `read`, which is told how many rows to expect
+    /// (0: unknown) and says whether the seqs it saw ascend.
+    private func page<Page>(
+        topic: String, after: Int64, limit: Int, empty: Page,
+        read: (Statement, Int, Database) throws -> (rows: Page, ascending: Bool)
+    ) throws -> Page {
         try self.pool.read { db in
-            guard let id = try self.topicID(topic, in: db) else { return [] }
+            guard let id = try self.topicID(topic, in: db) else { return empty }
             if let dense = try Self.denseRun(topicID: id, after: after, limit: limit, in: db) {
                 // The topic's rows lie close together in the log: read the log in order instead of
                 // seeking each row through the index (a replay of one busy topic, typically).
                 let scan = try db.cachedStatement(
                     sql: "SELECT seq, ts, sender, data FROM messages WHERE id >= ? AND id <= ? AND +topic_id = ? AND +seq > ? ORDER BY id LIMIT ?")
                 try scan.setArguments([dense.lowerBound, dense.upperBound, id, after, limit])
-                let rows = try MessageRows.read(scan, topic: topic, in: db)
                 // Log order is seq order within a topic (one committer, in seq order); checked all the same.
-                if zip(rows, rows.dropFirst()).allSatisfy({ $0.seq < $1.seq }) { return rows }
+                let (rows, ascending) = try read(scan, min(limit, dense.count), db)
+                if ascending { return rows }
             }
             let select = try db.cachedStatement(sql: "SELECT seq, ts, sender, data FROM messages WHERE topic_id = ? AND seq > ? ORDER BY seq LIMIT ?")
             try select.setArguments([id, after, limit])
-            return try MessageRows.read(select, topic: topic, in: db)
+            return try read(select, 0, db).rows
         }
     }
 
@@ -344,7 +361,7 @@ public final class SQLiteStore: Store {
                     WHERE topic_id = ? AND seq >= ? AND seq <= ? AND ts >= ? AND ts <= ? ORDER BY seq LIMIT ?
                     """)
             try select.setArguments([id, first, last, fromTs, toTs, limit])
-            return try MessageRows.read(select, topic: topic, in: db)
+            return try MessageRows.read(select, topic: topic, in: db).rows
         }
     }
 

@@ -134,6 +134,35 @@ import Testing
     }
 
     @Test(arguments: StoreKind.available)
+    func encodedPagesAreTheRowsEncodedOneByOne(_ kind: StoreKind) throws {
+        let store = try StoreLocation(kind).open()
+        defer { try? store.close() }
+        let senders: [String?] = [nil, "esp32-a", "esp32-a", "esp32-b", nil, "ü-sensor \"quoted\""]
+        var rows: [StoredMessage] = []
+        for n in 1...1200 {
+            rows.append(message("lab/busy", Int64(n), ts: Int64(n), from: senders[n % senders.count], #"{"n":\#(n),"s":"ä"}"#))
+            if n % 7 == 0 { rows.append(message("lab/quiet", Int64(n / 7), ts: Int64(n), from: "q\(n % 2)")) }
+        }
+        try store.commit(batch(rows))
+        let encoder = EnvelopeEncoder(topic: try Topic(validating: "lab/busy"))
+        let encoding = StoredRowEncoding { row, buffer in
+            encoder.writeFrame(.envelope, seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &buffer)
+        }
+        for (after, limit) in [(0, 1000), (0, 5), (999, 1000), (1199, 10), (1200, 10), (400, 64), (17, 300)] {
+            let encoded = try store.encodedMessages(topic: "lab/busy", after: Int64(after), limit: limit, encoding: encoding)
+            let expected = try store.messages(topic: "lab/busy", after: Int64(after), limit: limit)
+            var oneByOne = ByteBuffer()
+            for row in expected {
+                encoder.writeFrame(.envelope, seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &oneByOne)
+            }
+            #expect(encoded.bytes == oneByOne, "after \(after) limit \(limit)")
+            #expect(encoded.count == expected.count)
+            #expect(encoded.firstSeq == expected.first?.seq && encoded.lastSeq == expected.last?.seq)
+        }
+        #expect(try store.encodedMessages(topic: "lab/none", after: 0, limit: 10, encoding: encoding).count == 0)
+    }
+
+    @Test(arguments: StoreKind.available)
     func idempotencyKeysFindTheFirstSeq(_ kind: StoreKind) throws {
         let store = try StoreLocation(kind).open()
         defer { try? store.close() }

@@ -128,14 +128,20 @@ final class SSEOutlet: Outlet {
     }
 
     func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer {
+        EncodedRows(rows, encoding: Self.rowEncoding(topic: topic)).bytes
+    }
+
+    func replayEncoding(topic: Topic) -> StoredRowEncoding? {
+        Self.rowEncoding(topic: topic)
+    }
+
+    private static func rowEncoding(topic: Topic) -> StoredRowEncoding {
         let encoder = EnvelopeEncoder(topic: topic)
-        var buffer = ByteBuffer()
-        for row in rows {
+        return StoredRowEncoding { row, buffer in
             buffer.writeString("id: \(topic.name):\(row.seq)\ndata: ")
             encoder.writeEnvelope(seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &buffer)
             buffer.writeStaticString("\n\n")
         }
-        return buffer
     }
 
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {

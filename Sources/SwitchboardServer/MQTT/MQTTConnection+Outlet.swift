@@ -41,6 +41,11 @@ extension MQTTConnection: Outlet {
         return buffer
     }
 
+    /// Packet ids and retained flags are this connection's state: rows are encoded here, on its loop.
+    func replayEncoding(topic: Topic) -> StoredRowEncoding? {
+        nil
+    }
+
     /// MQTT has no way to say "messages were lost": the client simply gets what is still stored.
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
         self.logger.info("MQTT client resumes after a gap", metadata: ["topic": "\(topic)", "gap.from": "\(from)", "gap.to": "\(to)"])

@@ -331,14 +331,19 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     }
 
     func encode(_ rows: ArraySlice<StoredMessage>, topic: Topic) -> ByteBuffer {
+        EncodedRows(rows, encoding: self.rowEncoding(topic: topic)).bytes
+    }
+
+    func replayEncoding(topic: Topic) -> StoredRowEncoding? {
+        self.rowEncoding(topic: topic)
+    }
+
+    private func rowEncoding(topic: Topic) -> StoredRowEncoding {
         let encoder = EnvelopeEncoder(topic: topic)
         let kind = self.frameKind
-        var buffer = ByteBuffer()
-        buffer.reserveCapacity(rows.reduce(0) { $0 + $1.data.readableBytes + 80 + topic.name.utf8.count })
-        for row in rows {
+        return StoredRowEncoding { row, buffer in
             encoder.writeFrame(kind, seq: row.seq, ts: row.ts, from: row.from, data: row.data, to: &buffer)
         }
-        return buffer
     }
 
     func encodeGap(topic: Topic, from: Int64, to: Int64) -> ByteBuffer {
