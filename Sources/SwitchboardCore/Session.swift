@@ -266,23 +266,33 @@ public final class Session: Subscriber, @unchecked Sendable {
     }
 
     private func replayNextPage(_ topic: Topic) {
+        self.continueReplay(topic, with: self.readReplayPage(topic))
+    }
+
+    /// Reads the page after the last seq written of `topic`.
+    private func readReplayPage(_ topic: Topic) -> (after: Int64, page: EventLoopFuture<Hub.ReplayPage>) {
         let after = self.lastSeq[topic.name] ?? 0
-        let limit = self.limits.replayPageSize
         let encoding = self.outlet?.replayEncoding(topic: topic)
-        self.hub.replayPage(topic: topic, after: after, limit: limit, encoding: encoding, on: self.eventLoop).whenComplete { [self] result in
+        return (after, self.hub.replayPage(topic: topic, after: after, limit: self.limits.replayPageSize, encoding: encoding, on: self.eventLoop))
+    }
+
+    /// Writes the page being read, and while the socket takes it, reads the next one already.
+    private func continueReplay(_ topic: Topic, with read: (after: Int64, page: EventLoopFuture<Hub.ReplayPage>)) {
+        read.page.whenComplete { [self] result in
             guard !self.isClosed, self.recovering[topic.name] != nil else { return }
             switch result {
             case .success(let page):
                 // Encoded rows cannot be trimmed: a page that no longer starts right after what was sent is read again.
-                guard page.encoded.count == 0 || (self.lastSeq[topic.name] ?? 0) == after else {
+                guard page.encoded.count == 0 || (self.lastSeq[topic.name] ?? 0) == read.after else {
                     self.replayNextPage(topic)
                     return
                 }
-                self.writeReplay(page, topic: topic, after: after)
-                if page.count >= limit {
+                self.writeReplay(page, topic: topic, after: read.after)
+                if page.count >= self.limits.replayPageSize {
+                    let next = self.readReplayPage(topic)
                     self.flush { [self] in
                         guard !self.isClosed else { return }
-                        self.replayNextPage(topic)
+                        self.continueReplay(topic, with: next)
                     }
                 } else {
                     self.finishRecovery(topic)
