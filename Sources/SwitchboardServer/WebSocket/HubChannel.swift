@@ -39,16 +39,20 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
             let webSockets = self.webSockets
             let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
             let access = NIOLoopBoundBox(PresentedCredentials.Outcome.refused(PresentedCredentials.missing), eventLoop: channel.eventLoop)
+            // The route as parsed when deciding to upgrade, installed after the upgrade.
+            let routed = NIOLoopBoundBox<(WebSocketRoute, WebSocketRoute.Common)?>(nil, eventLoop: channel.eventLoop)
             let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: webSockets.maxFrameSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
                     upgradeAttempted.value = true
-                    guard WebSocketRoute.parse(uri: head.uri) != nil || (webSockets.mqtt != nil && MQTTWebSocket.matches(uri: head.uri)) else {
+                    let (path, query) = URIParts.split(head.uri)
+                    routed.value = WebSocketRoute.parse(path: path, query: query)
+                    guard routed.value != nil || (webSockets.mqtt != nil && MQTTWebSocket.matches(uri: head.uri)) else {
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
                     let presented = PresentedCredentials(
-                        authorization: head.headers.first(name: "authorization"), queryToken: URIParts.split(head.uri).query["token"],
+                        authorization: head.headers.first(name: "authorization"), queryToken: query["token"],
                         cookie: head.headers.first(name: "cookie"))
                     let origin = head.headers.first(name: "origin"), host = head.headers.first(name: "host")
                     let check = { @Sendable (outcome: PresentedCredentials.Outcome) -> HTTPHeaders in
@@ -73,7 +77,7 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                             try mqtt.installOverWebSocket(on: channel)
                             return UpgradeResult.websocket
                         }
-                        guard let (route, common) = WebSocketRoute.parse(uri: head.uri) else { throw ChannelError.inappropriateOperationForState }
+                        guard let (route, common) = routed.value else { throw ChannelError.inappropriateOperationForState }
                         try webSockets.install(on: channel, route: route, common: common, access: access.value, logger: logger)
                         return UpgradeResult.websocket
                     }
