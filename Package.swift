@@ -242,6 +242,7 @@ let package = Package(
             dependencies: [
                 "SwitchboardAuth",
                 .product(name: "JWTKit", package: "jwt-kit"),
+                "SwitchboardBench",
                 "SwitchboardControl",
                 "SwitchboardCore",
                 "SwitchboardMQTT",
