@@ -90,6 +90,32 @@ import Testing
         }
     }
 
+    /// A replay longer than a page reads page after page (the next while the last is being sent),
+    /// in every format, with nothing lost or repeated at the page boundaries.
+    @Test(arguments: ["/ws/sub/pages/t?format=data&since=", "/ws/sub/pages/t?since="])
+    func replaysAcrossManyPagesArriveWholeAndInOrder(path: String) async throws {
+        try await TestHub.with(configure: { $0.hub.windowSize = 2; $0.hub.outbound.replayPageSize = 7 }) { hub in
+            let body = (1...100).map { #"{"i":\#($0)}"# }.joined(separator: "\n")
+            _ = try await TestHTTP.post("\(hub.http)/api/v1/publish/pages/t", body, contentType: "application/x-ndjson")
+            var total = 100
+            for since in [0, 33, 98] {
+                let client = try await hub.webSocket(path + "\(since)")
+                var received: [Int] = []
+                while received.count < total - since {
+                    let message = try await client.nextJSON()
+                    let data = (message["data"] as? [String: Any]) ?? message
+                    received.append(data["i"] as! Int)
+                }
+                #expect(received == Array((since + 1)...total), "since \(since)")
+                total += 1
+                _ = try await TestHTTP.post("\(hub.http)/api/v1/publish/pages/t", #"{"i":\#(total)}"#)
+                let live = try await client.nextJSON()
+                #expect(((live["data"] as? [String: Any]) ?? live)["i"] as? Int == total, "then live messages")
+                await client.close()
+            }
+        }
+    }
+
     @Test func simpleSubscribeEndpointResumesWithSinceAndLast() async throws {
         try await TestHub.with { hub in
             for index in 1...20 {
