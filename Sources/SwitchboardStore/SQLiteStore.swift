@@ -33,6 +33,12 @@ public final class SQLiteStore: Store {
     private let topicIDs = Mutex<[String: Int64]>([:])
     /// How often the WAL is checkpointed into the database file.
     static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
+    /// Pages in the WAL, as the last background checkpoint found it; read by the committer.
+    private let walFrames = WALFrames()
+    /// A WAL this long is started over (see ``restartLongWAL()``): 16 MiB of 4 KiB pages by default.
+    let walRestartFrames: Int32
+    /// The WAL is truncated to this when it starts over (it keeps its size otherwise, to be reused).
+    static let walSizeLimit = 64 << 20
     /// Page cache per connection, in KiB.
     static let cacheKiB = 32 * 1024
     /// How much of the database file reads may map (address space, not memory: pages stay the kernel's).
@@ -41,13 +47,19 @@ public final class SQLiteStore: Store {
     static let retentionChunk: Int64 = 5000
 
     /// Opens (creating if needed) `switchboard.sqlite` in `directory`.
-    public init(directory: String, durability: Durability = .normal, logger: Logger) throws {
+    public convenience init(directory: String, durability: Durability = .normal, logger: Logger) throws {
+        try self.init(directory: directory, durability: durability, walRestartFrames: 4096, logger: logger)
+    }
+
+    init(directory: String, durability: Durability, walRestartFrames: Int32, logger: Logger) throws {
+        self.walRestartFrames = walRestartFrames
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             // SQLite would otherwise checkpoint inside whichever COMMIT crosses 1000 WAL pages,
             // stalling that commit (and every publisher waiting on it) for the checkpoint's I/O.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(Self.walSizeLimit)")
             // Each topic written in a batch dirties its own leaf pages (table and ts index);
             // SQLite's default 2 MiB cache would evict and re-read them between batches
             // once a few hundred topics are live. Grows only as pages are used.
@@ -76,13 +88,13 @@ public final class SQLiteStore: Store {
             throw StoreError(error, path: path, opening: true)
         }
         // PASSIVE checkpoints copy what no reader still needs, without taking the write lock.
-        let checkpointer = self.checkpointer
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "switchboard.checkpoint", qos: .utility))
         timer.schedule(deadline: .now() + Self.checkpointInterval, repeating: Self.checkpointInterval)
         let failures = CheckpointFailures()
+        let checkpointer = self.checkpointer, walFrames = self.walFrames
         timer.setEventHandler {
             do {
-                try checkpointer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+                try Self.checkpointInBackground(checkpointer, noting: walFrames)
                 if failures.lastLogged != nil {
                     failures.lastLogged = nil
                     logger.notice("WAL checkpoints work again")
@@ -98,6 +110,51 @@ public final class SQLiteStore: Store {
         }
         timer.resume()
         self.checkpointTimer = timer
+    }
+
+    /// Copies the WAL into the database file as far as no reader needs it (PASSIVE: never waits
+    /// for the committer), and notes how long the WAL has grown.
+    private static func checkpointInBackground(_ checkpointer: DatabaseQueue, noting walFrames: WALFrames) throws {
+        try checkpointer.writeWithoutTransaction { db in
+            walFrames.count.store(try Self.checkpoint(db), ordering: .relaxed)
+        }
+    }
+
+    /// What the timer does every ``checkpointInterval`` (for tests, which cannot wait on it).
+    func checkpointInBackground() throws {
+        try Self.checkpointInBackground(self.checkpointer, noting: self.walFrames)
+    }
+
+    private final class WALFrames: Sendable {
+        let count = Atomic<Int32>(0)
+    }
+
+    /// A WAL only starts over from its beginning when a commit finds every page of it copied,
+    /// which under a steady stream of commits never happens by itself: each background checkpoint
+    /// ends behind the commits made meanwhile, and the WAL grew without bound (hundreds of MB in
+    /// seconds of fan-in, with every commit writing to new pages of the file). So once it is long,
+    /// the committer itself copies the little the background left, between two commits; the next
+    /// commit then starts the WAL over. Best effort: a reader still in the WAL defers it.
+    private func restartLongWAL() {
+        guard self.walFrames.count.load(ordering: .relaxed) >= self.walRestartFrames else { return }
+        self.walFrames.count.store(0, ordering: .relaxed)
+        do {
+            try self.pool.writeWithoutTransaction { db in _ = try Self.checkpoint(db) }
+        } catch {
+            self.logger.warning("WAL checkpoint by the committer failed", metadata: ["error.type": "\(error)"])
+        }
+    }
+
+    /// A PASSIVE checkpoint on `db`; returns the pages in the WAL.
+    private static func checkpoint(_ db: Database) throws -> Int32 {
+        var frames: Int32 = 0
+        var copied: Int32 = 0
+        let code = sqlite3_wal_checkpoint_v2(db.sqliteConnection, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied)
+        // BUSY: another checkpoint is under way, which does the same work.
+        guard code == SQLITE_OK || code == SQLITE_BUSY else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: "PRAGMA wal_checkpoint(PASSIVE)")
+        }
+        return frames
     }
 
     /// Touched only on the checkpoint timer's serial queue.
@@ -231,6 +288,7 @@ public final class SQLiteStore: Store {
         if !created.isEmpty {
             self.topicIDs.withLock { $0.merge(created) { _, new in new } }
         }
+        self.restartLongWAL()
     }
 
     private func write(_ batch: CommitBatch, created: inout [String: Int64]) throws {
