@@ -31,8 +31,9 @@ public final class SQLiteStore: Store {
     nonisolated(unsafe) private let checkpointTimer: any DispatchSourceTimer
     /// Topic name → row id; topics are never renamed, and removed only with the file.
     private let topicIDs = Mutex<[String: Int64]>([:])
-    /// How often the WAL is checkpointed into the database file.
-    static let checkpointInterval = DispatchTimeInterval.milliseconds(500)
+    /// How often the WAL is checkpointed into the database file. Often, so that what is left for
+    /// the committer when the WAL starts over stays small (500 ms put fan-in p99 at 160–320 ms).
+    static let checkpointInterval = DispatchTimeInterval.milliseconds(100)
     /// Pages in the WAL, as the last background checkpoint found it; read by the committer.
     private let walFrames = WALFrames()
     /// A WAL this long is started over (see ``restartLongWAL()``): 16 MiB of 4 KiB pages by default.
@@ -100,7 +101,7 @@ public final class SQLiteStore: Store {
                     logger.notice("WAL checkpoints work again")
                 }
             } catch {
-                // Every 500 ms while the disk is full would flood the log: the first failure, then one a minute.
+                // Ten times a second while the disk is full would flood the log: the first failure, then one a minute.
                 let now = ContinuousClock.now
                 if failures.lastLogged.map({ now - $0 >= .seconds(60) }) ?? true {
                     failures.lastLogged = now

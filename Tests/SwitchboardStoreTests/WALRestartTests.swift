@@ -36,7 +36,7 @@ import Testing
                 _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM topics")
             }
             try commitRound()
-            try store.checkpointInBackground()  // what the timer does every 500 ms
+            try store.checkpointInBackground()  // what the timer does every 100 ms
             try reader.inDatabase { db in try db.commit() }
         }
         // Never started over, the WAL of these 120 commits grows to about 5.5 MB (46 KB a commit);
