@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses: Tests/Fuzz/build.sh [scratch path, default .build-fuzz] [harness…]
-# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis cluster.
+# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis cluster uri.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH="${1:-.build-fuzz}"
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster uri)
 OUT="$SCRATCH/fuzz"
 mkdir -p "$OUT"
 
@@ -73,6 +73,7 @@ for name in "${HARNESSES[@]}"; do
         harness "$name" SwitchboardCore Tests/Fuzz/ClusterCodecFuzz.swift Sources/SwitchboardServer/Cluster/ClusterCodec.swift \
             "$CORE/Store.swift" "$CORE/RetentionRule.swift" "${TOPICS[@]}" "${JSON[@]}"
         ;;
+    uri) harness "$name" SwitchboardServer Tests/Fuzz/URIFuzz.swift Sources/SwitchboardServer/HTTP/URIParts.swift ;;
     *) echo "unknown harness $name" >&2; exit 2 ;;
     esac
     echo "$OUT/$name"
