@@ -71,7 +71,7 @@ for name in "${HARNESSES[@]}"; do
         ;;
     cluster)
         harness "$name" SwitchboardCore Tests/Fuzz/ClusterCodecFuzz.swift Sources/SwitchboardServer/Cluster/ClusterCodec.swift \
-            "$CORE/Store.swift" "$CORE/RetentionRule.swift" "${TOPICS[@]}" "${JSON[@]}"
+            "$CORE/Store.swift" "$CORE/StoredRows.swift" "$CORE/RetentionRule.swift" "${TOPICS[@]}" "${JSON[@]}"
         ;;
     uri) harness "$name" SwitchboardServer Tests/Fuzz/URIFuzz.swift Sources/SwitchboardServer/HTTP/URIParts.swift ;;
     *) echo "unknown harness $name" >&2; exit 2 ;;
