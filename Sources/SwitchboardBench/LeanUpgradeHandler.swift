@@ -21,6 +21,20 @@ final class LeanUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// The accept value for that key (RFC 6455 §1.3).
     private static let expectedAccept = Array("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".utf8)
+    private static let headEnd: [UInt8] = [13, 10, 13, 10]
+
+    /// Where `needle` first starts in `bytes`, from its start. By hand: the generic `firstRange(of:)` took a quarter of
+    /// the load generator's core here.
+    static func offset(of needle: [UInt8], in bytes: ByteBufferView) -> Int? {
+        bytes.withUnsafeBytes { haystack in
+            guard haystack.count >= needle.count else { return nil }
+            for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+                if needle.indices.allSatisfy({ haystack[start + $0] == needle[$0] }) { return start }
+            }
+            return nil
+        }
+    }
+
     /// A server that sends more than this without ending its answer's head is refused.
     private static let maxHeadBytes = 16 * 1024
 
@@ -48,12 +62,12 @@ final class LeanUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
         var bytes = unwrapInboundIn(data)
         self.received.writeBuffer(&bytes)
         let view = self.received.readableBytesView
-        guard let end = view.firstRange(of: [13, 10, 13, 10]) else {
+        guard let end = Self.offset(of: Self.headEnd, in: view) else {
             if view.count > Self.maxHeadBytes { self.fail(context, BenchError.upgradeRefused("answer head over 16 KiB")) }
             return
         }
-        let head = view[view.startIndex..<end.upperBound]
-        guard head.starts(with: "HTTP/1.1 101".utf8), head.firstRange(of: Self.expectedAccept) != nil else {
+        let head = view.prefix(end + Self.headEnd.count)
+        guard head.starts(with: "HTTP/1.1 101".utf8), Self.offset(of: Self.expectedAccept, in: head) != nil else {
             let firstLine = String(decoding: head.prefix { $0 != 13 }, as: UTF8.self)
             self.fail(context, BenchError.upgradeRefused("the server answered '\(firstLine)'"))
             return

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses: Tests/Fuzz/build.sh [scratch path, default .build-fuzz] [harness…]
-# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis cluster uri.
+# Each lands in <scratch>/fuzz/<harness>; Tests/Fuzz/run.sh runs them. Harnesses: json-parser topic websocket tcp-line race redis cluster uri upgrade-head.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SCRATCH="${1:-.build-fuzz}"
 shift || true
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster uri)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster uri upgrade-head)
 OUT="$SCRATCH/fuzz"
 mkdir -p "$OUT"
 
@@ -74,6 +74,9 @@ for name in "${HARNESSES[@]}"; do
             "$CORE/Store.swift" "$CORE/StoredRows.swift" "$CORE/RetentionRule.swift" "${TOPICS[@]}" "${JSON[@]}"
         ;;
     uri) harness "$name" SwitchboardServer Tests/Fuzz/URIFuzz.swift Sources/SwitchboardServer/HTTP/URIParts.swift ;;
+    upgrade-head)
+        harness "$name" SwitchboardServer Tests/Fuzz/UpgradeHeadFuzz.swift Sources/SwitchboardServer/WebSocket/UpgradeRequestHead.swift
+        ;;
     *) echo "unknown harness $name" >&2; exit 2 ;;
     esac
     echo "$OUT/$name"

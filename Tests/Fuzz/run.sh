@@ -10,7 +10,7 @@ SCRATCH="${1:-.build-fuzz}"
 SECONDS_EACH="${2:-30}"
 shift 2 || shift $#
 HARNESSES=("$@")
-[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster uri)
+[ ${#HARNESSES[@]} -gt 0 ] || HARNESSES=(json-parser topic websocket tcp-line race redis cluster uri upgrade-head)
 OUT="$SCRATCH/fuzz"
 mkdir -p "$OUT/crashes" "$OUT/logs"
 

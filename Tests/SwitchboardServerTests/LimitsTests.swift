@@ -78,21 +78,11 @@ import Testing
         }
     }
 
-    /// Keeps every byte a raw connection receives.
-    final class ByteCollector: ChannelInboundHandler, Sendable {
-        typealias InboundIn = ByteBuffer
-        let received = NIOLockedValueBox([UInt8]())
-        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            let buffer = Self.unwrapInboundIn(data)
-            self.received.withLockedValue { $0 += buffer.readableBytesView }
-        }
-    }
-
     @Test func silentWebSocketPeersAreClosedAfterAnUnansweredPing() async throws {
         try await TestHub.with(configure: { $0.limits.webSocketPingIntervalSeconds = 1 }) { hub in
             let answering = try await hub.webSocket("/ws")
             // A peer that upgrades and then never sends a byte, not even a pong.
-            let collector = ByteCollector()
+            let collector = RawConnection.ByteCollector()
             let silent = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(collector) } }
                 .connect(host: "127.0.0.1", port: hub.httpPort).get()

@@ -19,9 +19,13 @@ enum MQTTWebSocket {
     /// (browsers refuse a connection whose subprotocol is not echoed).
     static func responseHeaders(for head: HTTPRequestHead) -> HTTPHeaders {
         guard Self.matches(uri: head.uri) else { return HTTPHeaders() }
-        let offered = head.headers[canonicalForm: "sec-websocket-protocol"].map { $0.lowercased() }
-        if offered.contains("mqtt") { return HTTPHeaders([("Sec-WebSocket-Protocol", "mqtt")]) }
+        if Self.offersMQTT(head.headers[canonicalForm: "sec-websocket-protocol"]) { return HTTPHeaders([("Sec-WebSocket-Protocol", "mqtt")]) }
         return HTTPHeaders()
+    }
+
+    /// Whether the client offered the `mqtt` subprotocol (`Sec-WebSocket-Protocol` values, split).
+    static func offersMQTT(_ offered: [Substring]) -> Bool {
+        offered.contains { $0.lowercased() == "mqtt" }
     }
 }
 

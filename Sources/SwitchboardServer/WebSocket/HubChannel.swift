@@ -11,7 +11,9 @@ import SwitchboardCore
 
 /// The HTTP/1 child channel of the hub: plain requests go to the Hummingbird
 /// router; WebSocket upgrades get a ``WebSocketConnection``, a synchronous NIO
-/// handler, instead of an async per-connection task.
+/// handler, instead of an async per-connection task. Every connection starts with
+/// a ``WebSocketUpgradeSniffer``: plain upgrades are taken there, everything else
+/// goes through NIO's HTTP pipeline below.
 ///
 /// Why not hummingbird-websocket's handler: its outbound writer awaits once per
 /// frame per connection (~10 µs a hop), and fan-out to thousands of connections
@@ -36,79 +38,103 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let webSockets = self.webSockets
-            let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
-            let access = NIOLoopBoundBox(PresentedCredentials.Outcome.refused(PresentedCredentials.missing), eventLoop: channel.eventLoop)
-            // The route as parsed when deciding to upgrade, installed after the upgrade.
-            let routed = NIOLoopBoundBox<(WebSocketRoute, WebSocketRoute.Common)?>(nil, eventLoop: channel.eventLoop)
-            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: webSockets.maxFrameSize,
-                enableAutomaticErrorHandling: false,
-                shouldUpgrade: { channel, head in
-                    upgradeAttempted.value = true
-                    let (path, query) = URIParts.split(head.uri)
-                    routed.value = WebSocketRoute.parse(path: path, query: query)
-                    guard routed.value != nil || (webSockets.mqtt != nil && MQTTWebSocket.matches(uri: head.uri)) else {
-                        return channel.eventLoop.makeSucceededFuture(nil)
-                    }
-                    let presented = PresentedCredentials(
-                        authorization: head.headers.first(name: "authorization"), queryToken: query["token"],
-                        cookie: head.headers.first(name: "cookie"))
-                    let origin = head.headers.first(name: "origin"), host = head.headers.first(name: "host")
-                    let check = { @Sendable (outcome: PresentedCredentials.Outcome) -> HTTPHeaders in
-                        if case .session = outcome, !webSockets.originAllowed(origin: origin, host: host) {
-                            access.value = .refused(.forbidden("a session cookie from the page at \(origin ?? "?") is not accepted; add it to allowed_origins"))
-                        } else {
-                            access.value = outcome
-                        }
-                        return MQTTWebSocket.responseHeaders(for: head)
-                    }
-                    // Tokens and sessions are checked right here; only a JWT needs a task.
-                    if let outcome = presented.resolveNow(with: webSockets.authenticator) {
-                        return channel.eventLoop.makeSucceededFuture(check(outcome))
-                    }
-                    let promise = channel.eventLoop.makePromise(of: PresentedCredentials.Outcome.self)
-                    promise.completeWithTask { await presented.resolve(with: webSockets.authenticator) }
-                    return promise.futureResult.map(check)
-                },
-                upgradePipelineHandler: { channel, head in
-                    channel.eventLoop.makeCompletedFuture {
-                        if let mqtt = webSockets.mqtt, MQTTWebSocket.matches(uri: head.uri) {
-                            try mqtt.installOverWebSocket(on: channel)
-                            return UpgradeResult.websocket
-                        }
-                        guard let (route, common) = routed.value else { throw ChannelError.inappropriateOperationForState }
-                        try webSockets.install(on: channel, route: route, common: common, access: access.value, logger: logger)
+            let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
+            let sniffer = WebSocketUpgradeSniffer(
+                maxFrameSize: self.webSockets.maxFrameSize, result: result,
+                decide: { head, _ in self.fastUpgrade(head, logger: logger) },
+                handOver: { channel in try self.configureHTTPPipeline(on: channel, logger: logger) })
+            try channel.pipeline.syncOperations.addHandler(sniffer)
+            return Value(upgradeResult: result.futureResult, channel: channel)
+        }
+    }
+
+    /// How a plain upgrade request the sniffer read is taken, without NIO's HTTP pipeline; nil
+    /// leaves it to that pipeline (unknown paths are refused there, JWTs verified there).
+    private func fastUpgrade(_ head: UpgradeRequestHead, logger: Logger) -> WebSocketUpgradeSniffer.Upgrade? {
+        let webSockets = self.webSockets
+        let (path, query) = URIParts.split(head.uri)
+        if let mqtt = webSockets.mqtt, MQTTWebSocket.matches(uri: head.uri) {
+            // MQTT clients present their credentials in CONNECT.
+            let extra = MQTTWebSocket.offersMQTT(head.values("sec-websocket-protocol")) ? "Sec-WebSocket-Protocol: mqtt\r\n" : ""
+            return .init(extraResponseHeaders: extra) { try mqtt.installOverWebSocket(on: $0) }
+        }
+        let presented = PresentedCredentials(authorization: head.first("authorization"), queryToken: query["token"], cookie: head.first("cookie"))
+        guard let (route, common) = WebSocketRoute.parse(path: path, query: query),
+            let outcome = presented.resolveNow(with: webSockets.authenticator)
+        else { return nil }
+        let access = webSockets.access(outcome, origin: head.first("origin"), host: head.first("host"))
+        return .init { try webSockets.install(on: $0, route: route, common: common, access: access, logger: logger) }
+    }
+
+    /// NIO's HTTP/1 server pipeline with its WebSocket upgrader: every request the sniffer does not take.
+    private func configureHTTPPipeline(on channel: any Channel, logger: Logger) throws -> EventLoopFuture<UpgradeResult> {
+        let webSockets = self.webSockets
+        let upgradeAttempted = NIOLoopBoundBox(false, eventLoop: channel.eventLoop)
+        let access = NIOLoopBoundBox(PresentedCredentials.Outcome.refused(PresentedCredentials.missing), eventLoop: channel.eventLoop)
+        // The route as parsed when deciding to upgrade, installed after the upgrade.
+        let routed = NIOLoopBoundBox<(WebSocketRoute, WebSocketRoute.Common)?>(nil, eventLoop: channel.eventLoop)
+        let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+            maxFrameSize: webSockets.maxFrameSize,
+            enableAutomaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                upgradeAttempted.value = true
+                let (path, query) = URIParts.split(head.uri)
+                routed.value = WebSocketRoute.parse(path: path, query: query)
+                guard routed.value != nil || (webSockets.mqtt != nil && MQTTWebSocket.matches(uri: head.uri)) else {
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                let presented = PresentedCredentials(
+                    authorization: head.headers.first(name: "authorization"), queryToken: query["token"],
+                    cookie: head.headers.first(name: "cookie"))
+                let origin = head.headers.first(name: "origin"), host = head.headers.first(name: "host")
+                let check = { @Sendable (outcome: PresentedCredentials.Outcome) -> HTTPHeaders in
+                    access.value = webSockets.access(outcome, origin: origin, host: host)
+                    return MQTTWebSocket.responseHeaders(for: head)
+                }
+                // Tokens and sessions are checked right here; only a JWT needs a task.
+                if let outcome = presented.resolveNow(with: webSockets.authenticator) {
+                    return channel.eventLoop.makeSucceededFuture(check(outcome))
+                }
+                let promise = channel.eventLoop.makePromise(of: PresentedCredentials.Outcome.self)
+                promise.completeWithTask { await presented.resolve(with: webSockets.authenticator) }
+                return promise.futureResult.map(check)
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    if let mqtt = webSockets.mqtt, MQTTWebSocket.matches(uri: head.uri) {
+                        try mqtt.installOverWebSocket(on: channel)
                         return UpgradeResult.websocket
                     }
+                    guard let (route, common) = routed.value else { throw ChannelError.inappropriateOperationForState }
+                    try webSockets.install(on: channel, route: route, common: common, access: access.value, logger: logger)
+                    return UpgradeResult.websocket
                 }
-            )
-            let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
-                notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandlers(self.http1.additionalChannelHandlers())
-                        try channel.pipeline.syncOperations.addHandler(
-                            HTTPConnectionStateHandler(idleTimeout: self.http1.idleTimeout.map { .init($0) }, logger: logger))
-                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
-                        return upgradeAttempted.value ? UpgradeResult.failedUpgrade(asyncChannel) : UpgradeResult.notUpgraded(asyncChannel)
-                    }
+            }
+        )
+        let upgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                    try channel.pipeline.syncOperations.addHandlers(self.http1.additionalChannelHandlers())
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPConnectionStateHandler(idleTimeout: self.http1.idleTimeout.map { .init($0) }, logger: logger))
+                    let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true)
+                    )
+                    return upgradeAttempted.value ? UpgradeResult.failedUpgrade(asyncChannel) : UpgradeResult.notUpgraded(asyncChannel)
                 }
-            )
-            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: upgradeConfiguration)
-            configuration.enablePipelining = false
-            configuration.enableErrorHandling = false
-            configuration.enableResponseHeaderValidation = false
-            configuration.decoderConfiguration.maxHeaderFieldSize = self.http1.httpDecoder.maxHeaderFieldSize
-            configuration.decoderConfiguration.maxHeaderListSize = self.http1.httpDecoder.maxHeaderListSize
-            configuration.decoderConfiguration.maxHeaderFieldCount = self.http1.httpDecoder.maxHeaderFieldCount
-            let result = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            return Value(upgradeResult: result, channel: channel)
-        }
+            }
+        )
+        var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: upgradeConfiguration)
+        configuration.enablePipelining = false
+        configuration.enableErrorHandling = false
+        configuration.enableResponseHeaderValidation = false
+        configuration.decoderConfiguration.maxHeaderFieldSize = self.http1.httpDecoder.maxHeaderFieldSize
+        configuration.decoderConfiguration.maxHeaderListSize = self.http1.httpDecoder.maxHeaderListSize
+        configuration.decoderConfiguration.maxHeaderFieldCount = self.http1.httpDecoder.maxHeaderFieldCount
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
     }
 
     func handle(value: Value, logger: Logger) async {

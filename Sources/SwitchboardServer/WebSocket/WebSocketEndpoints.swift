@@ -32,6 +32,12 @@ struct WebSocketEndpoints: Sendable {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
+    /// The credentials' outcome, refused when a session cookie comes from a page whose origin may not use it.
+    func access(_ outcome: PresentedCredentials.Outcome, origin: String?, host: String?) -> PresentedCredentials.Outcome {
+        guard case .session = outcome, !self.originAllowed(origin: origin, host: host) else { return outcome }
+        return .refused(.forbidden("a session cookie from the page at \(origin ?? "?") is not accepted; add it to allowed_origins"))
+    }
+
     func install(
         on channel: any Channel, route: WebSocketRoute, common: WebSocketRoute.Common, access: PresentedCredentials.Outcome, logger: Logger
     ) throws {
