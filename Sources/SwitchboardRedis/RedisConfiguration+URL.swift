@@ -1,3 +1,5 @@
+import Foundation
+
 extension RedisConfiguration {
     /// A Redis URL that `init(url:)` cannot read.
     public struct InvalidURL: Error, Sendable, CustomStringConvertible {
@@ -76,26 +78,8 @@ extension RedisConfiguration {
         return String(url[..<userInfo.index(after: colon)]) + "***" + String(url[at...])
     }
 
+    /// Nil for a malformed escape or bytes that are not UTF-8.
     private static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = utf8.next().flatMap(Self.hexValue), let low = utf8.next().flatMap(Self.hexValue) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
+        String(text).removingPercentEncoding
     }
 }
