@@ -41,7 +41,7 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
             let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
             let sniffer = WebSocketUpgradeSniffer(
                 maxFrameSize: self.webSockets.maxFrameSize, result: result,
-                decide: { head, _ in self.fastUpgrade(head, logger: logger) },
+                decide: { head in self.fastUpgrade(head, logger: logger) },
                 handOver: { channel in try self.configureHTTPPipeline(on: channel, logger: logger) })
             try channel.pipeline.syncOperations.addHandler(sniffer)
             return Value(upgradeResult: result.futureResult, channel: channel)

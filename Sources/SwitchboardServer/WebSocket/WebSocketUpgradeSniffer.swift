@@ -24,7 +24,7 @@ final class WebSocketUpgradeSniffer: ChannelInboundHandler, RemovableChannelHand
 
     private let maxFrameSize: Int
     /// The hub's answer to an upgrade request; nil leaves it to the full pipeline.
-    private let decide: (UpgradeRequestHead, any Channel) -> Upgrade?
+    private let decide: (UpgradeRequestHead) -> Upgrade?
     /// Installs the full HTTP pipeline after this handler; its future says how the connection went.
     private let handOver: (any Channel) throws -> EventLoopFuture<HubChannel.UpgradeResult>
     private let result: EventLoopPromise<HubChannel.UpgradeResult>
@@ -33,7 +33,7 @@ final class WebSocketUpgradeSniffer: ChannelInboundHandler, RemovableChannelHand
 
     init(
         maxFrameSize: Int, result: EventLoopPromise<HubChannel.UpgradeResult>,
-        decide: @escaping (UpgradeRequestHead, any Channel) -> Upgrade?,
+        decide: @escaping (UpgradeRequestHead) -> Upgrade?,
         handOver: @escaping (any Channel) throws -> EventLoopFuture<HubChannel.UpgradeResult>
     ) {
         self.maxFrameSize = maxFrameSize
@@ -57,7 +57,7 @@ final class WebSocketUpgradeSniffer: ChannelInboundHandler, RemovableChannelHand
         case .other:
             self.handOverConnection(context: context)
         case .head(let head, let length):
-            guard let key = head.webSocketKey, let upgrade = self.decide(head, context.channel) else {
+            guard let key = head.webSocketKey, let upgrade = self.decide(head) else {
                 return self.handOverConnection(context: context)
             }
             self.upgrade(context: context, key: key, upgrade: upgrade, headLength: length)
