@@ -54,7 +54,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     /// This connection's publish rate limit, when one is configured.
     private var publishBucket: TokenBucket?
     /// Keep-alive: a ping every `ws_ping_interval`; a peer silent for a whole interval after a ping is gone.
-    private var keepAlive: RepeatedTask?
+    private var keepAlive: KeepAliveClock?
     private var heardFromPeer = true
     private var awaitingPong = false
 
@@ -148,7 +148,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     }
 
     private func finish() {
-        self.keepAlive?.cancel()
+        self.keepAlive?.remove(self)
         self.keepAlive = nil
         guard let session = self.session else { return }
         session.close()
@@ -270,19 +270,23 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     private func startKeepAlive(_ eventLoop: any EventLoop) {
         let seconds = self.endpoints.limits.webSocketPingIntervalSeconds
         guard seconds > 0 else { return }
-        let interval = TimeAmount.seconds(Int64(seconds))
-        self.keepAlive = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { [weak self] _ in
-            guard let self, !self.closing else { return }
-            if self.awaitingPong && !self.heardFromPeer {
-                DropMetrics.dropped(reason: "ping_timeout")
-                self.close(code: CloseCode.goingAway, reason: "no answer to ping within \(seconds) s")
-                return
-            }
-            self.heardFromPeer = false
-            self.awaitingPong = true
-            self.writer.write(WebSocketFraming.frame(opcode: WebSocketFraming.ping, payload: ByteBuffer()), promise: nil)
-            self.writer.flush()
+        let clock = KeepAliveClock.on(eventLoop)
+        clock.add(self, interval: .seconds(Int64(seconds)))
+        self.keepAlive = clock
+    }
+
+    /// Called by the loop's ``KeepAliveClock`` once per ping interval.
+    func keepAliveDue() {
+        guard !self.closing else { return }
+        if self.awaitingPong && !self.heardFromPeer {
+            DropMetrics.dropped(reason: "ping_timeout")
+            self.close(code: CloseCode.goingAway, reason: "no answer to ping within \(self.endpoints.limits.webSocketPingIntervalSeconds) s")
+            return
         }
+        self.heardFromPeer = false
+        self.awaitingPong = true
+        self.writer.write(WebSocketFraming.frame(opcode: WebSocketFraming.ping, payload: ByteBuffer()), promise: nil)
+        self.writer.flush()
     }
 
     /// Sends the error, then closes with 1008 (policy violation) and the error code as the reason.
