@@ -30,6 +30,7 @@ struct HubProcess {
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        Self.leftOnExit(process)
         // The hub logs one line per listener with the address it bound.
         var http: Int?
         var tcp: Int?
@@ -58,6 +59,29 @@ struct HubProcess {
             while !handle.availableData.isEmpty {}
         }
         return HubProcess(process: process, httpPort: http, tcpPort: tcp, mqttPort: mqtt)
+    }
+
+    /// Every hub started, so that one a failed test never stopped does not outlive the test run.
+    private static let started = NSLock()
+    nonisolated(unsafe) private static var running: [Process] = []
+    nonisolated(unsafe) private static var exitHookInstalled = false
+
+    private static func leftOnExit(_ process: Process) {
+        Self.started.lock()
+        defer { Self.started.unlock() }
+        if !Self.exitHookInstalled {
+            Self.exitHookInstalled = true
+            atexit { HubProcess.terminateLeftovers() }
+        }
+        Self.running.removeAll { !$0.isRunning }
+        Self.running.append(process)
+    }
+
+    private static func terminateLeftovers() {
+        Self.started.lock()
+        defer { Self.started.unlock() }
+        for process in Self.running where process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        Self.running.removeAll()
     }
 
     func kill9() {
