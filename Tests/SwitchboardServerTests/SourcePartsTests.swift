@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NIOCore
 import SwitchboardCore
 import Testing
@@ -43,5 +44,35 @@ import Testing
         #expect(message("exec", #"{"command":[]}"#)?.contains("'command' must be") == true)
         #expect(message("replay", #"{"from_topic":"a","file":"/tmp/x"}"#) == "replay takes 'from_topic' or 'file', not both")
         #expect(message("accel", "[1]") == "params must be an object, not an array")
+    }
+
+    /// libdispatch traps when a semaphore is freed holding less than its initial value; an exec
+    /// source's reader whose lines were never all consumed (the source was stopped) used to.
+    @Test func anExecReaderFreedWithLinesNeverConsumedDoesNotTrap() async throws {
+        try await TestHub.with { hub in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "echo a; echo b; echo c"]
+            let stdout = Pipe()
+            let stderr = Pipe()
+            process.standardOutput = stdout
+            process.standardError = stderr
+            let running = RunningProcess(process)
+            try running.run()
+            let context = SourceContext(name: "reader", topic: Topic(trusted: "reader/t"), hub: hub.hub, logger: Logger(label: "reader"), report: { _ in })
+            var output: ProcessOutput? = ProcessOutput(
+                stdout: stdout.fileHandleForReading, stderr: stderr.fileHandleForReading, process: running, context: context)
+            weak let freed = output
+            var lines: [String] = []
+            for await event in output!.events {
+                if case .line(let line) = event { lines.append(line) }  // never `consumed()`: three credits stay taken
+            }
+            #expect(lines == ["a", "b", "c"])
+            output!.cancel()
+            output = nil
+            let deadline = ContinuousClock.now + .seconds(10)
+            while freed != nil && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(freed == nil, "the reader threads let go of it")
+        }
     }
 }

@@ -70,11 +70,14 @@ final class ProcessOutput: Sendable {
 
     let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let credits = DispatchSemaphore(value: ProcessOutput.window)
+    /// Starts at 0 and is given its credits in `init`: libdispatch traps when a semaphore is
+    /// freed holding less than its initial value, which is how a cancelled reader leaves it.
+    private let credits = DispatchSemaphore(value: 0)
     private let cancelled = Atomic<Bool>(false)
 
     init(stdout: FileHandle, stderr: FileHandle, process: RunningProcess, context: SourceContext) {
         (self.events, self.continuation) = AsyncStream.makeStream(of: Event.self)
+        for _ in 0..<Self.window { self.credits.signal() }
         let logger = context.logger
         let name = context.name
         Thread.detachNewThread { [self] in
