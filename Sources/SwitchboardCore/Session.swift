@@ -56,9 +56,17 @@ public final class Session: Subscriber, @unchecked Sendable {
     /// - Parameters:
     ///   - since: per topic, the last seq the client saw: everything after it is replayed.
     ///   - last: the newest `last` stored messages of each matching topic are sent first.
-    public func subscribe(_ patterns: [TopicPattern], since: [Topic: Int64] = [:], last: Int = 0, policy: DeliveryPolicy = .lossless) {
+    ///   - acknowledgement: the transport's answer to the request, written before anything the
+    ///     subscriptions deliver but flushed only once they are registered: a client that
+    ///     publishes as soon as it reads the answer must find itself subscribed.
+    public func subscribe(
+        _ patterns: [TopicPattern], since: [Topic: Int64] = [:], last: Int = 0, policy: DeliveryPolicy = .lossless,
+        acknowledgement: ByteBuffer? = nil
+    ) {
         self.eventLoop.preconditionInEventLoop()
         guard !self.isClosed else { return }
+        if let acknowledgement { self.writeBytes(acknowledgement) }
+        defer { if acknowledgement != nil { self.flush() } }
         for pattern in patterns {
             self.hub.addSubscription(self, pattern: pattern, policy: policy)
         }

@@ -27,8 +27,11 @@ extension MQTTConnection {
             results.append(granted)
         }
         self.deliveryQoS.removeAll()
-        self.send(.suback(SubAck(packetID: subscribe.packetID, results: results)))
-        guard !added.isEmpty else { return }
+        let suback = Packet.suback(SubAck(packetID: subscribe.packetID, results: results))
+        guard !added.isEmpty else {
+            self.send(suback)
+            return
+        }
         for pattern in added {
             for (topic, lastSeq) in self.hub.topics(matching: pattern) where lastSeq > 0 {
                 self.retainedPending[topic.name] = lastSeq
@@ -36,7 +39,10 @@ extension MQTTConnection {
             }
         }
         // `last: 1`: the newest message of each matching topic first, then live ones, without a gap.
-        session.subscribe(added, last: 1)
+        // The SUBACK is flushed once the subscriptions are registered (§3.8.4 allows either order).
+        var bytes = ByteBuffer()
+        suback.write(to: &bytes)
+        session.subscribe(added, last: 1, acknowledgement: bytes)
         if !self.cleanSession { self.saveSession(written: session.writtenSeqs) }
     }
 

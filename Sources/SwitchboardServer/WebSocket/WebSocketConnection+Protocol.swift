@@ -94,8 +94,8 @@ extension WebSocketConnection {
             throw .limitExceeded("at most \(limit) subscriptions per connection")
         }
         // The answer goes first, so a client sees `ok` before the replay.
-        self.sendControl(Replies.ok(id: id))
-        session.subscribe(patterns, since: since, last: last, policy: policy)
+        session.subscribe(
+            patterns, since: since, last: last, policy: policy, acknowledgement: WebSocketFraming.textFrame(ByteBuffer(string: Replies.ok(id: id))))
     }
 
     private func handleUnsubscribe(_ request: JSONParser.Object, id: JSONValue?) throws(HubError) {

@@ -22,7 +22,8 @@ import Testing
         let first = try Paho.start([
             "sub", "--port", "\(hub.mqttPort)", "--id", "persist-1", "--clean", "0", "--qos", "1", "--count", "1", "--filter", "ps/#",
         ])
-        try await first.waitForLine { $0.contains("subscribed") }
+        // Generous: python and paho start slowly on a machine running the whole suite at once.
+        try await first.waitForLine(timeout: .seconds(60)) { $0.contains("subscribed") }
         _ = try await Self.publish(http(hub), "ps/a", #"{"n":0}"#)
         #expect(await first.waitForExit() == 0)
         #expect(Paho.events(first).first?["session_present"] as? Bool == false)
