@@ -126,14 +126,12 @@ public final class SwitchboardApp: Service {
 
     public func run() async throws {
         let eventLoopGroup = MultiThreadedEventLoopGroup.singleton
-        var webSockets = WebSocketEndpoints(
-            hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits, authenticator: self.authenticator,
-            rateLimiter: self.rateLimiter, allowedOrigins: self.configuration.security.allowedOrigins)
         let mqtt = MQTTEndpoint(
             hub: self.hub, control: self.control, sessions: self.mqttSessions, registry: self.registry, limits: self.configuration.limits,
             access: .authenticating(with: self.authenticator), logger: self.logger)
-        webSockets.mqtt = mqtt
-        let endpoints = webSockets
+        let endpoints = WebSocketEndpoints(
+            hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits, mqtt: mqtt,
+            authenticator: self.authenticator, rateLimiter: self.rateLimiter, allowedOrigins: self.configuration.security.allowedOrigins)
         let router = self.buildRouter()
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
         let http = Application(

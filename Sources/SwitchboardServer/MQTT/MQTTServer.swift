@@ -21,6 +21,7 @@ struct MQTTServer: Service {
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: ReceiveBuffers.allocator)
             .childChannelInitializer { channel in
                 children.add(channel)
                 return channel.eventLoop.makeCompletedFuture {

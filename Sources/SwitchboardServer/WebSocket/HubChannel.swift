@@ -38,6 +38,7 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: ReceiveBuffers.allocator)
             let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
             let sniffer = WebSocketUpgradeSniffer(
                 maxFrameSize: self.webSockets.maxFrameSize, result: result,

@@ -6,18 +6,33 @@ import SwitchboardControl
 import SwitchboardCore
 
 /// Everything a WebSocket connection needs, and the code that sets one up
-/// after the upgrade.
-struct WebSocketEndpoints: Sendable {
+/// after the upgrade. A class: every connection holds it, and a reference is
+/// 8 bytes where a copy of these fields is hundreds.
+final class WebSocketEndpoints: Sendable {
     let hub: Hub
     let control: ControlPlane
     let registry: ConnectionRegistry
     let limits: ServerLimits
     /// MQTT over WebSocket on `/mqtt`; `nil` turns that endpoint off.
-    var mqtt: MQTTEndpoint? = nil
+    let mqtt: MQTTEndpoint?
     let authenticator: Authenticator
     let rateLimiter: PublishRateLimiter
     /// Origins (`scheme://host[:port]`) besides the hub's own that may open cookie-authenticated WebSockets.
     let allowedOrigins: [String]
+
+    init(
+        hub: Hub, control: ControlPlane, registry: ConnectionRegistry, limits: ServerLimits, mqtt: MQTTEndpoint?, authenticator: Authenticator,
+        rateLimiter: PublishRateLimiter, allowedOrigins: [String]
+    ) {
+        self.hub = hub
+        self.control = control
+        self.registry = registry
+        self.limits = limits
+        self.mqtt = mqtt
+        self.authenticator = authenticator
+        self.rateLimiter = rateLimiter
+        self.allowedOrigins = allowedOrigins
+    }
 
     /// Frames up to this size are read, so a too-large `data` gets a `too_large`
     /// error and the connection stays open; larger ones close it (1009).
