@@ -31,24 +31,33 @@ public final class Message: Sendable {
     }
 
     /// With the topic's encoder, prepared once for many messages.
+    ///
+    /// All four forms are written into one buffer and sliced from it: one allocation per
+    /// message, and `data` becomes the data frame's payload, so the message no longer
+    /// holds on to the buffer the publisher's bytes were read into (often a whole socket read).
     public init(topic: Topic, seq: Int64, ts: Int64, from: String?, data: ByteBuffer, encoder: EnvelopeEncoder) {
         self.topic = topic
         self.seq = seq
         self.ts = ts
         self.from = from
-        self.data = data
-        func encoded(_ write: (inout ByteBuffer) -> Void) -> ByteBuffer {
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(data.readableBytes + 64 + topic.name.utf8.count + (from?.utf8.count ?? 0))
-            write(&buffer)
-            return buffer
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(4 * (data.readableBytes + 64 + topic.name.utf8.count + (from?.utf8.count ?? 0)))
+        let (envelopeEnd, opFrameEnd, envelopeFrameEnd) = data.withUnsafeReadableBytes { bytes in
+            encoder.writeEnvelope(seq: seq, ts: ts, from: from, data: bytes, to: &buffer)
+            let envelopeEnd = buffer.writerIndex
+            encoder.writeFrame(.op, seq: seq, ts: ts, from: from, data: bytes, to: &buffer)
+            let opFrameEnd = buffer.writerIndex
+            encoder.writeFrame(.envelope, seq: seq, ts: ts, from: from, data: bytes, to: &buffer)
+            let envelopeFrameEnd = buffer.writerIndex
+            encoder.writeFrame(.data, seq: seq, ts: ts, from: from, data: bytes, to: &buffer)
+            return (envelopeEnd, opFrameEnd, envelopeFrameEnd)
         }
-        self.envelope = encoded { encoder.writeEnvelope(seq: seq, ts: ts, from: from, data: data, to: &$0) }
+        let end = buffer.writerIndex
+        func slice(_ start: Int, _ end: Int) -> ByteBuffer { buffer.getSlice(at: start, length: end - start)! }
+        self.envelope = slice(0, envelopeEnd)
         self.frames = Frames(
-            op: encoded { encoder.writeFrame(.op, seq: seq, ts: ts, from: from, data: data, to: &$0) },
-            envelope: encoded { encoder.writeFrame(.envelope, seq: seq, ts: ts, from: from, data: data, to: &$0) },
-            data: WebSocketFraming.textFrame(data)
-        )
+            op: slice(envelopeEnd, opFrameEnd), envelope: slice(opFrameEnd, envelopeFrameEnd), data: slice(envelopeFrameEnd, end))
+        self.data = slice(end - data.readableBytes, end)
     }
 
     /// The envelope as a JSON value (for HTTP answers that embed it).

@@ -60,20 +60,23 @@ final class TopicTable: Sendable {
 
     /// Records committed messages: seqs, window, rate. Called by the committer after each commit.
     func recordCommitted(_ messages: [Message], now: Int64) {
+        let windowSize = self.windowSize
         self.state.withLock { entries in
             for message in messages {
-                let name = message.topic.name
-                if entries[name] == nil {
-                    entries[name] = Entry(
-                        topic: message.topic, lastSeq: 0, firstSeq: 1, lastTs: nil, descriptor: nil,
-                        window: Window(capacity: self.windowSize))
-                }
-                entries[name]!.lastSeq = message.seq
-                entries[name]!.lastTs = message.ts
-                entries[name]!.window.append(message)
-                entries[name]!.rate.record(count: 1, at: now)
+                // One hash of the name per message, and the entry changed in place.
+                Self.record(
+                    message, now: now,
+                    in: &entries[message.topic.name, default: Entry(
+                        topic: message.topic, lastSeq: 0, firstSeq: 1, lastTs: nil, descriptor: nil, window: Window(capacity: windowSize))])
             }
         }
+    }
+
+    private static func record(_ message: Message, now: Int64, in entry: inout Entry) {
+        entry.lastSeq = message.seq
+        entry.lastTs = message.ts
+        entry.window.append(message)
+        entry.rate.record(count: 1, at: now)
     }
 
     func setFirstSeqs(_ firstSeqs: [String: Int64]) {
