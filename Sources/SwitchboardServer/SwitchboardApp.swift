@@ -132,31 +132,24 @@ public final class SwitchboardApp: Service {
         let endpoints = WebSocketEndpoints(
             hub: self.hub, control: self.control, registry: self.registry, limits: self.configuration.limits, mqtt: mqtt,
             authenticator: self.authenticator, rateLimiter: self.rateLimiter, allowedOrigins: self.configuration.security.allowedOrigins)
-        let router = self.buildRouter()
         let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(300))
-        let http = Application(
-            router: router,
-            server: HTTPServerBuilder { [tls] responder in
-                let channel = HubChannel(responder: responder, webSockets: endpoints, http1: http1)
-                guard let tls else { return channel }
-                return TLSChildChannel(base: channel, certificates: tls)
-            },
-            configuration: .init(
-                address: .hostname(self.configuration.http.host, port: self.configuration.http.port),
-                serverName: "switchboard",
-                backlog: 1024,
-                reuseAddress: true
-            ),
-            onServerRunning: { [self] channel in
-                let port = channel.localAddress?.port ?? self.configuration.http.port
-                self.logger.info(
-                    "HTTP/WebSocket listener bound",
-                    metadata: ["address": "\(self.configuration.http.host):\(port)", "tls": "\(self.tls != nil)"])
-                self.markBound(http: port)
-            },
-            eventLoopGroupProvider: .shared(eventLoopGroup),
-            logger: self.logger
-        )
+        let dates = HTTPDateHeader()
+        let responder = RouterChannelResponder.make(self.buildRouter().buildResponder(), dates: dates, serverName: "switchboard", logger: self.logger)
+        let hubChannel = HubChannel(responder: responder, webSockets: endpoints, http1: http1)
+        let onHTTPBound: @Sendable (Int) -> Void = { [self] port in
+            self.logger.info(
+                "HTTP/WebSocket listener bound", metadata: ["address": "\(self.configuration.http.host):\(port)", "tls": "\(self.tls != nil)"])
+            self.markBound(http: port)
+        }
+        let (httpHost, httpPort) = (self.configuration.http.host, self.configuration.http.port)
+        let http: any Service =
+            if let tls = self.tls {
+                HTTPListener(
+                    host: httpHost, port: httpPort, setup: TLSChildChannel(base: hubChannel, certificates: tls), eventLoopGroup: eventLoopGroup,
+                    logger: self.logger, onBound: onHTTPBound)
+            } else {
+                HTTPListener(host: httpHost, port: httpPort, setup: hubChannel, eventLoopGroup: eventLoopGroup, logger: self.logger, onBound: onHTTPBound)
+            }
         var services: [any Service] = [
             HubService(hub: self.hub),
             // After the hub (so stopped before it): sources publish until they are stopped.
@@ -177,6 +170,7 @@ public final class SwitchboardApp: Service {
             services.append(
                 MQTTServer(address: address, endpoint: mqtt, eventLoopGroup: eventLoopGroup, onBound: { [self] port in self.markBound(mqtt: port) }))
         }
+        services.append(dates)
         services.append(http)
         // Last in the list, so first to hear of a shutdown: closes connections before the listeners wait for them.
         services.append(ConnectionCloser(registry: self.registry))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 import SwitchboardCore
@@ -27,6 +28,30 @@ import SwitchboardCore
             let entry = (topics.json["topics"] as! [[String: Any]]).first { $0["topic"] as? String == "life/t" }
             #expect(entry?["last_seq"] as? Int == 100)
         }
+    }
+
+    /// The hub runs its own HTTP listener: at shutdown it asks idle keep-alive connections to
+    /// finish, and they are closed by the server rather than left open.
+    @Test func gracefulShutdownClosesIdleKeepAliveHTTPConnections() async throws {
+        var connection: RawConnection?
+        try await TestHub.with { hub in
+            let raw = try await RawConnection.connect(port: hub.httpPort)
+            try await raw.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            let answer = try await raw.waitFor(text: "\r\n\r\n")
+            #expect(answer.hasPrefix("HTTP/1.1 200"))
+            #expect(answer.lowercased().contains("\r\nserver: switchboard\r\n"))
+            #expect(answer.lowercased().contains("\r\ndate: "))
+            connection = raw
+        }
+        let raw = try #require(connection)
+        let deadline = ContinuousClock.now + .seconds(10)
+        while raw.channel.isActive && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(!raw.channel.isActive, "closed by the hub at shutdown")
+    }
+
+    @Test func theDateHeaderIsAnIMFFixdate() {
+        #expect(HTTPDateHeader.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDateHeader.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
     }
 
     @Test func configurationPrecedenceIsFileThenEnvironmentThenFlags() throws {

@@ -43,21 +43,3 @@ struct MQTTServer: Service {
         await children.waitForAll(timeout: .seconds(5))
     }
 }
-
-/// The listener's open connections, so shutdown can wait for them.
-private final class ChildChannels: Sendable {
-    private let channels = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-
-    func add(_ channel: any Channel) {
-        let id = ObjectIdentifier(channel)
-        self.channels.withLockedValue { $0[id] = channel }
-        channel.closeFuture.whenComplete { _ in _ = self.channels.withLockedValue { $0.removeValue(forKey: id) } }
-    }
-
-    func waitForAll(timeout: Duration) async {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline, !self.channels.withLockedValue({ $0.isEmpty }) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-    }
-}

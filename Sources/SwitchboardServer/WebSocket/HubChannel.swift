@@ -152,10 +152,8 @@ struct HubChannel: ServerChildChannel, HTTPChannelHandler {
                     try await outbound.write(contentsOf: [.head(head), .body(body), .end(nil)])
                 }
             case .websocket:
-                // The connection handler does all the work on the event loop. Returning
-                // ends this task, which would otherwise sit (with its stack) on every idle
-                // connection for its whole life; the channel stays open, and shutdown closes
-                // it through the `ConnectionRegistry`.
+                // The connection handler does all the work on the event loop (``HTTPListener``
+                // starts no task for it at all); shutdown closes it through the `ConnectionRegistry`.
                 return
             }
         } catch {
