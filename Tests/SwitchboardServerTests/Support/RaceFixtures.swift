@@ -66,6 +66,10 @@ enum LoopbackSocket {
             }
         }
         guard bound else { throw Failure(description: "cannot listen: errno \(errno)") }
+        // A blocking accept (and a read on what it accepts) gives up after 30 s: a test that
+        // failed before its peer connected must still end, not wait on a thread forever.
+        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
