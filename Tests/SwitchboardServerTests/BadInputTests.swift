@@ -105,6 +105,11 @@ import Testing
         try await TestHub.with(configure: { $0.limits.maxConnections = 2; $0.limits.maxSubscriptionsPerConnection = 2 }) { hub in
             let first = try await hub.webSocket("/ws")
             let second = try await TestTCPClient(port: hub.tcpPort)
+            // The TCP line counts once the hub has taken it, on another listener than the WebSockets'.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while try await TestHTTP.get("\(hub.http)/healthz").json["connections"] as? Int != 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let third = try await hub.webSocket("/ws")
             #expect(Self.error(try await third.nextJSON()) == "limit_exceeded")
             #expect(try await third.next() == .close(code: 1013, reason: "too many connections"))
