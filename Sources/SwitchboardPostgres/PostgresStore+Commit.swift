@@ -8,7 +8,30 @@ extension PostgresStore {
     /// trip and one parse however large the batch. Safe beside another writer on the same database:
     /// `last_seq` only grows (GREATEST), topics are upserted in name order (no lock-order deadlock),
     /// and a (topic, seq) the other writer already stored fails the whole batch with `.duplicateSeq`.
+    ///
+    /// A statement whose answer never came (the connection broke, or the server stopped answering)
+    /// may still have run: the writer then reconnects, ending the old server process first if it was
+    /// left unanswered, and looks for the batch's first message. A batch that was stored is reported
+    /// stored (else the hub would give its seqs out again), one that was not fails.
     public func commit(_ batch: CommitBatch) throws {
+        do {
+            try self.insert(batch)
+        } catch let error as PostgresStoreError where error.reason == .unreachable {
+            guard let first = batch.messages.first, (try? self.isStored(topic: first.topic, seq: first.seq)) == true else {
+                throw error
+            }
+            self.logger.warning("A commit went unanswered but was stored", metadata: ["error.type": "\(error)"])
+        }
+    }
+
+    private func isStored(topic: String, seq: Int64) throws -> Bool {
+        try self.connections.write("checking whether an unanswered commit was stored") { connection in
+            let rows = try self.connections.run("SELECT 1 FROM messages WHERE topic = \(topic) AND seq = \(seq)", on: connection)
+            return rows.first != nil
+        }
+    }
+
+    private func insert(_ batch: CommitBatch) throws {
         let columns = CommitColumns(batch)
         try self.connections.write("committing \(batch.messages.count) messages") { connection in
             try self.connections.run(

@@ -18,11 +18,13 @@ public final class PostgresStore: Store {
 
     /// Connects to the database at `url` (`postgres://user[:password]@host[:port]/database`) and
     /// migrates it to this build's schema. Throws ``PostgresStoreError`` for a bad URL, a server
-    /// that does not answer (naming host:port) or one that refuses the login.
-    public init(url: String, logger: Logger) throws {
+    /// that does not answer (naming host:port) or one that refuses the login. A statement the server
+    /// leaves unanswered for `answerTimeout` fails as `.unreachable` and its connection is dropped.
+    public init(url: String, answerTimeout: Duration = .seconds(60), logger: Logger) throws {
         let location = try PostgresURL(url)
         self.logger = logger
-        self.connections = try BlockingConnections(location: location, logger: logger)
+        self.connections = try BlockingConnections(
+            location: location, answerTimeout: TimeAmount(answerTimeout), logger: logger)
         do {
             try SchemaMigrations.apply(self.connections)
         } catch {

@@ -36,6 +36,10 @@ public struct PostgresStoreError: Error, CustomStringConvertible {
             self = known
             return
         }
+        if let unanswered = error as? UnansweredStatement {
+            self.init(.unreachable, "PostgreSQL at \(endpoint) did not answer within \(unanswered.seconds) (\(action)); the connection was dropped", underlying: error)
+            return
+        }
         let detail = Self.detail(error)
         guard let psql = error as? PSQLError else {
             self.init(.other, "PostgreSQL at \(endpoint): \(action) failed: \(detail)", underlying: error)

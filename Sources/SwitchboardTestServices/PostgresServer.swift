@@ -149,6 +149,15 @@ public final class PostgresServer: @unchecked Sendable {
             in: self.directory, asPostgres: false)
     }
 
+    /// Runs one query with psql and returns its rows' first column, one string per row.
+    public func psqlValues(_ sql: String, database: String = "postgres") throws -> [String] {
+        try Self.run(
+            self.binDirectory.appendingPathComponent("psql"),
+            ["-h", "127.0.0.1", "-p", "\(self.port)", "-U", "switchboard", "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-A", "-t", "-c", sql],
+            in: self.directory, asPostgres: false
+        ).split(separator: "\n").map { String($0) }
+    }
+
     // MARK: - Stopping
 
     /// Whether the server process is still running.

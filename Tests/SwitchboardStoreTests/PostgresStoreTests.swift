@@ -67,7 +67,8 @@ struct PostgresStoreTests {
             }
         }
         #expect(opened.entries.isEmpty)
-        let store = try PostgresStore(url: url, logger: testLogger)
+        // Bounded well below the default minute: a dropped connection's statement once went unanswered here.
+        let store = try PostgresStore(url: url, answerTimeout: .seconds(10), logger: testLogger)
         defer { try? store.close() }
         try store.commit(batch(numbered("lab/a", 1...2)))
         #expect(try store.loadTopics().map(\.lastSeq) == [2])
@@ -98,7 +99,8 @@ struct PostgresStoreTests {
         let server = try SharedPostgres.server.get()
         let url = try server.createDatabase()
         let database = String(url.split(separator: "/").last!)
-        let store = try PostgresStore(url: url, logger: testLogger)
+        // Bounded well below the default minute: a dropped connection's statement once went unanswered here.
+        let store = try PostgresStore(url: url, answerTimeout: .seconds(10), logger: testLogger)
         defer { try? store.close() }
         try store.commit(batch(numbered("lab/a", 1...2)))
         #expect(seqs(try store.messages(topic: "lab/a", after: 0, limit: 10)) == [1, 2])
@@ -108,6 +110,26 @@ struct PostgresStoreTests {
         _ = try? store.messages(topic: "lab/a", after: 0, limit: 10)
         try store.commit(batch(numbered("lab/a", 4...4)))
         #expect(try store.messages(topic: "lab/a", after: 0, limit: 10).last?.seq == 4)
+    }
+
+    @Test func aStatementTheServerLeavesUnansweredFailsAndTheNextOneReconnects() throws {
+        let server = try SharedPostgres.server.get()
+        let url = try server.createDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let store = try PostgresStore(url: url, answerTimeout: .seconds(1), logger: testLogger)
+        defer { try? store.close() }
+        try store.commit(batch(numbered("lab/a", 1...1)))
+        // Stop the store's server processes: the connection stays up, nothing answers.
+        let backends = try server.psqlValues("SELECT pid FROM pg_stat_activity WHERE datname = '\(database)'").compactMap { pid_t($0) }
+        #expect(!backends.isEmpty)
+        for pid in backends { kill(pid, SIGSTOP) }
+        let error = #expect(throws: PostgresStoreError.self) { try store.commit(batch(numbered("lab/a", 2...2))) }
+        for pid in backends { kill(pid, SIGCONT) }
+        #expect(error?.reason == .unreachable)
+        #expect(error?.description.contains("did not answer within 1 s") == true)
+        try store.commit(batch(numbered("lab/a", 2...2)))
+        #expect(seqs(try store.messages(topic: "lab/a", after: 0, limit: 10)) == [1, 2])
+
     }
 
     @Test func aClosedStoreSaysSo() throws {
