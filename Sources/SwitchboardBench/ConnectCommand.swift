@@ -1,6 +1,4 @@
 import ArgumentParser
-import NIOCore
-import NIOPosix
 
 /// `bench connect`: how fast the server sets up WebSocket connections.
 struct ConnectCommand: AsyncParsableCommand {
@@ -57,14 +55,12 @@ struct ConnectCommand: AsyncParsableCommand {
         if let limit = FileDescriptorLimit.raiseToHardLimit(), limit < connections + 64 {
             BenchOutput.progress("warning: this process may open \(limit) files; \(connections) connections will not fit")
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let result = await ConnectRun(
             url: try NumberedWebSocketURL(url), connections: connections, concurrency: concurrency,
             sourceAddresses: sourceAddresses, connectTimeout: connectTimeout, maxFailures: maxFailures,
-            closeTimeout: closeTimeout, serverPID: pid, group: group
+            closeTimeout: closeTimeout, serverPID: pid
         ).run()
         print(json ? try BenchOutput.json(result) : result.line)
-        try await group.shutdownGracefully()
         if result.failure != nil || result.opened == 0 { throw ExitCode(1) }
     }
 }

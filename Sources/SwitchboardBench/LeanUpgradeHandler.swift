@@ -20,7 +20,7 @@ final class LeanUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The accept value for that key (RFC 6455 §1.3).
-    private static let expectedAccept = Array("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".utf8)
+    static let expectedAccept = Array("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".utf8)
     private static let headEnd: [UInt8] = [13, 10, 13, 10]
 
     /// Where `needle` first starts in `bytes`, from its start. By hand: the generic `firstRange(of:)` took a quarter of

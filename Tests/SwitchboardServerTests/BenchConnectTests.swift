@@ -1,4 +1,3 @@
-import NIOPosix
 import Testing
 
 @testable import SwitchboardBench
@@ -9,7 +8,7 @@ import Testing
     static func run(_ url: String, connections: Int) async throws -> ConnectResult {
         try await ConnectRun(
             url: NumberedWebSocketURL(url), connections: connections, concurrency: 16, sourceAddresses: 4, connectTimeout: 5,
-            maxFailures: 3, closeTimeout: 5, serverPID: nil, group: MultiThreadedEventLoopGroup.singleton
+            maxFailures: 3, closeTimeout: 5, serverPID: nil
         ).run()
     }
 
