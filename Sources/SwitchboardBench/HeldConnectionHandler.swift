@@ -2,7 +2,7 @@ import Histogram
 import NIOCore
 import NIOWebSocket
 
-/// One connection that the connect and idle benchmarks open and hold: it answers
+/// One connection that the idle benchmark opens and holds: it answers
 /// pings and closes, sends our pings on request and matches their pongs, and
 /// counts what happens in its loop's `HeldTally`.
 ///

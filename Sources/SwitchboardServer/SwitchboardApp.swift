@@ -136,9 +136,11 @@ public final class SwitchboardApp: Service {
         let dates = HTTPDateHeader()
         let responder = RouterChannelResponder.make(self.buildRouter().buildResponder(), dates: dates, serverName: "switchboard", logger: self.logger)
         let hubChannel = HubChannel(responder: responder, webSockets: endpoints, http1: http1)
+        let eventLoops = Array(eventLoopGroup.makeIterator()).count
         let onHTTPBound: @Sendable (Int) -> Void = { [self] port in
             self.logger.info(
-                "HTTP/WebSocket listener bound", metadata: ["address": "\(self.configuration.http.host):\(port)", "tls": "\(self.tls != nil)"])
+                "HTTP/WebSocket listener bound",
+                metadata: ["address": "\(self.configuration.http.host):\(port)", "tls": "\(self.tls != nil)", "event_loops": "\(eventLoops)"])
             self.markBound(http: port)
         }
         let (httpHost, httpPort) = (self.configuration.http.host, self.configuration.http.port)

@@ -54,6 +54,7 @@ struct Serve: AsyncParsableCommand {
     var allowAnonymous = false
 
     func run() async throws {
+        EventLoopSizing.fitToCPUAffinity()
         var flags: [String: String] = [:]
         flags["http"] = self.http
         flags["tcp"] = self.tcp

@@ -49,6 +49,23 @@ import SwitchboardCore
         #expect(!raw.channel.isActive, "closed by the hub at shutdown")
     }
 
+    @Test func aHubPinnedToOneCPURunsOneEventLoopAndServes() async throws {
+        let hub = try HubProcess.start(dataDirectory: TestFiles.temporaryDirectory(), launcher: ["taskset", "-c", "0"])
+        defer { hub.terminate() }
+        #expect(hub.startupLog.contains("event_loops=1"), "\(hub.startupLog)")
+        let publisher = try await TestWebSocket.connect(port: hub.httpPort, path: "/ws")
+        try await publisher.send(json: ["op": "pub", "id": 1, "topic": "pinned/t", "data": ["i": 1]])
+        #expect(try await publisher.nextJSON()["seq"] as? Int == 1)
+    }
+
+    @Test(arguments: [
+        ("Cpus_allowed_list:\t0", 1), ("Cpus_allowed_list:\t0-3", 4), ("Cpus_allowed_list:\t0,2-3,7", 4),
+        ("Name:\tx\nCpus_allowed_list:\t1\nMems_allowed_list:\t0", 1), ("Cpus_allowed_list:\t3-1", nil), ("Name:\tx", nil),
+    ] as [(String, Int?)])
+    func theCPUsAProcessMayRunOnAreReadFromItsStatus(_ status: String, _ count: Int?) {
+        #expect(EventLoopSizing.cpusAllowed(status: status) == count)
+    }
+
     @Test func theDateHeaderIsAnIMFFixdate() {
         #expect(HTTPDateHeader.format(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
         #expect(HTTPDateHeader.format(0) == "Thu, 01 Jan 1970 00:00:00 GMT")

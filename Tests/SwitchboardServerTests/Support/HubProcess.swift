@@ -6,6 +6,8 @@ struct HubProcess {
     let httpPort: Int
     let tcpPort: Int
     let mqttPort: Int
+    /// What the hub logged until its listeners were bound.
+    var startupLog = ""
 
     /// Where `swift build` put the binary: `SWITCHBOARD_BIN`, or next to the test bundle.
     static var binary: String {
@@ -22,10 +24,11 @@ struct HubProcess {
 
     struct StartFailed: Error, CustomStringConvertible { let description: String }
 
-    static func start(dataDirectory: String, arguments: [String] = []) throws -> HubProcess {
+    /// Starts the hub; `launcher` (say `["taskset", "-c", "0"]`) runs it through another program.
+    static func start(dataDirectory: String, arguments: [String] = [], launcher: [String] = []) throws -> HubProcess {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--data", dataDirectory] + arguments
+        process.executableURL = URL(fileURLWithPath: launcher.isEmpty ? Self.binary : "/usr/bin/env")
+        process.arguments = (launcher.isEmpty ? [] : launcher + [Self.binary]) + ["serve", "--http", "127.0.0.1:0", "--tcp", "127.0.0.1:0", "--mqtt", "127.0.0.1:0", "--data", dataDirectory] + arguments
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -58,7 +61,7 @@ struct HubProcess {
         Thread.detachNewThread {
             while !handle.availableData.isEmpty {}
         }
-        return HubProcess(process: process, httpPort: http, tcpPort: tcp, mqttPort: mqtt)
+        return HubProcess(process: process, httpPort: http, tcpPort: tcp, mqttPort: mqtt, startupLog: log)
     }
 
     /// Every hub started, so that one a failed test never stopped does not outlive the test run.
