@@ -39,9 +39,12 @@ final class BlockingConnections: Sendable {
         self.logger = logger
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.group = group
+        self.writer = Mutex(nil)
         do {
-            self.writer = Mutex(try Self.connectWriter(location, on: group, logger: logger))
+            let writer = try self.connectWriter()
+            self.writer.withLock { $0 = writer }
         } catch {
+            self.isClosed.store(true, ordering: .relaxed)  // deinit leaves the group alone
             try? group.syncShutdownGracefully()
             throw error
         }
@@ -61,7 +64,7 @@ final class BlockingConnections: Sendable {
             try self.checkOpen(action)
             do {
                 if writer == nil || writer!.connection.isClosed {
-                    writer = try Self.connectWriter(self.location, on: self.group, logger: self.logger)
+                    writer = try self.connectWriter()
                 }
                 try self.settle(on: writer!.connection)
                 return try body(writer!.connection)
@@ -164,16 +167,14 @@ final class BlockingConnections: Sendable {
         let backend: Int32
     }
 
-    private static func connectWriter(
-        _ location: PostgresURL, on group: MultiThreadedEventLoopGroup, logger: Logger
-    ) throws -> Writer {
-        let connection = try connect(location, id: 0, on: group, logger: logger)
+    private func connectWriter() throws -> Writer {
+        let connection = try Self.connect(self.location, id: 0, on: self.group, logger: self.logger)
         do {
-            let rows = try connection.query("SELECT pg_backend_pid()", logger: logger).wait()
+            let rows = try self.run("SELECT pg_backend_pid()", on: connection)
             return Writer(connection: connection, backend: try rows.first!.decode(Int32.self))
         } catch {
-            try? connection.close().wait()
-            throw PostgresStoreError(error, endpoint: location.endpoint, doing: "asking for the writer's server process")
+            if !(error is UnansweredStatement) { try? connection.close().wait() }
+            throw PostgresStoreError(error, endpoint: self.location.endpoint, doing: "asking for the writer's server process")
         }
     }
 
