@@ -107,7 +107,7 @@ final class PlainSocketConnector {
                         continue
                     }
                     let bytes = request(attempt.number)
-                    let written = bytes.withUnsafeBytes { write(attempt.socket, $0.baseAddress, $0.count) }
+                    let written = bytes.withUnsafeBytes { Self.send(attempt.socket, $0) }
                     guard written == bytes.count else {
                         fail(slot, written < 0 ? "write: \(Self.describe(errno))" : "short write of the upgrade request")
                         continue
@@ -201,10 +201,17 @@ final class PlainSocketConnector {
 
     // MARK: - Holding and closing
 
-    /// How many of `sockets` the server has closed (a read would see the end).
+    /// How many of `sockets` the server has closed: reads what they hold (a ping, a close frame) and
+    /// counts those whose stream has ended.
     func closedByServer(_ sockets: [Int32]) -> Int {
-        var byte: UInt8 = 0
-        return sockets.filter { recv($0, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) == 0 }.count
+        var sink = [UInt8](repeating: 0, count: 4096)
+        return sockets.filter { socket in
+            while true {
+                let count = sink.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if count > 0 { continue }
+                return count == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)
+            }
+        }.count
     }
 
     /// Sends each socket a close frame (1000, masked), waits up to `grace` for the server to close
@@ -216,7 +223,7 @@ final class PlainSocketConnector {
         let frame: [UInt8] = [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xE8]
         var open: [pollfd] = []
         for socket in sockets {
-            if frame.withUnsafeBytes({ write(socket, $0.baseAddress, $0.count) }) == frame.count {
+            if frame.withUnsafeBytes({ Self.send(socket, $0) }) == frame.count {
                 open.append(pollfd(fd: socket, events: Int16(POLLIN), revents: 0))
             } else {
                 close(socket)  // already gone
@@ -239,6 +246,11 @@ final class PlainSocketConnector {
         closed.forced = open.count
         closed.seconds = Double(Self.now() - started) / 1e9
         return closed
+    }
+
+    /// `send` without `SIGPIPE`: a socket the server already closed must not end the run.
+    private static func send(_ socket: Int32, _ bytes: UnsafeRawBufferPointer) -> Int {
+        Glibc.send(socket, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
     }
 
     private static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }

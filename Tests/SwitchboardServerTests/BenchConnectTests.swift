@@ -1,3 +1,5 @@
+import NIOCore
+import SwitchboardServer
 import Testing
 
 @testable import SwitchboardBench
@@ -19,6 +21,26 @@ import Testing
             #expect(result.passed, "\(result.firstFailure ?? result.failure ?? "")")
             #expect(result.opened == 300 && result.failed == 0 && result.closedByServer == 0)
             #expect(result.closing == 300 && result.closeForced == 0, "every connection ends with a close handshake")
+        }
+    }
+
+    @Test func connectionsTheServerClosedAreCountedAndClosingThemEndsNormally() async throws {
+        // The hub upgrades, then closes what is over its limit: those count as closed by the server, and
+        // closing them all afterwards neither fails nor waits out the grace for an answer.
+        try await TestHub.with(configure: { $0.limits.maxConnections = 5 }) { hub in
+            let url = try WebSocketURL("ws://127.0.0.1:\(hub.httpPort)/ws/sub/bench/full?format=data")
+            let connector = try PlainSocketConnector(address: try url.authority.resolve(), sourceAddresses: 0, timeout: 5)
+            let request = Array(buffer: LeanUpgradeHandler.request(for: url))
+            let opened = connector.openAll(count: 20, concurrency: 4, maxFailures: 20) { _ in request }
+            #expect(opened.sockets.count == 20 && opened.failed == 0, "\(opened.firstFailure ?? "")")
+            var closedByServer = 0
+            for _ in 0..<100 where closedByServer < 15 {
+                try await Task.sleep(for: .milliseconds(50))
+                closedByServer = connector.closedByServer(opened.sockets)
+            }
+            #expect(closedByServer == 15)
+            let closed = connector.closeAll(opened.sockets, grace: 5)
+            #expect(closed.closing == 20 && closed.forced == 0)
         }
     }
 
