@@ -53,6 +53,37 @@ import Testing
         }
     }
 
+    @Test func refusedConnectionsLeaveTheConnectionGaugesAtZero() async throws {
+        // A hub process of its own: the gauges are process-wide.
+        let directory = TestFiles.temporaryDirectory()
+        let config = directory + "/switchboard.yaml"
+        try "max_connections: 2\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let hub = try HubProcess.start(dataDirectory: directory, arguments: ["--config", config])
+        defer { hub.terminate() }
+        let held = [try await TestWebSocket.connect(port: hub.httpPort, path: "/ws"), try await TestWebSocket.connect(port: hub.httpPort, path: "/ws")]
+        for _ in 0..<3 {
+            let refused = try await TestWebSocket.connect(port: hub.httpPort, path: "/ws")
+            #expect(try await SecurityTests.closeCode(refused) == 1013)
+        }
+        for _ in 0..<2 {
+            let refused = try await TestTCPClient(port: hub.tcpPort)
+            #expect(((try await refused.nextJSON()["error"]) as? [String: Any])?["code"] as? String == "limit_exceeded")
+            #expect(try await refused.nextLine() == nil)
+        }
+        for socket in held { await socket.close() }
+        // Polled, bounded: the hub sees the closes a moment later.
+        var gauges: [String] = []
+        for _ in 0..<100 {
+            let metrics = try await TestHTTP.get("http://127.0.0.1:\(hub.httpPort)/metrics").text
+            gauges = metrics.split(separator: "\n").map(String.init).filter {
+                $0.hasPrefix("switchboard_websocket_connections ") || $0.hasPrefix("switchboard_tcp_connections ")
+            }
+            if gauges.count == 2, gauges.allSatisfy({ $0.hasSuffix(" 0") || $0.hasSuffix(" 0.0") }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(gauges.count == 2 && gauges.allSatisfy { $0.hasSuffix(" 0") || $0.hasSuffix(" 0.0") }, "\(gauges)")
+    }
+
     @Test func connectionsPerAddressAreLimited() async throws {
         try await TestHub.with(configure: { $0.limits.maxConnectionsPerAddress = 3 }) { hub in
             var open: [TestWebSocket] = []

@@ -32,6 +32,8 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
     let logger: Logger
     /// What this connection may do: anonymous on an open hub, otherwise set by a hello with a token.
     private var grant: Grant?
+    /// Whether the connection was admitted and counted in the connection metrics.
+    private var counted = false
     /// Lines that arrived while a JWT was being verified, handled in order once it is.
     private var pendingLines: [ByteBuffer]?
     let rateLimiter: PublishRateLimiter
@@ -73,12 +75,15 @@ final class TCPLineConnection: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         ServerMetrics.shared.tcpConnected()
+        self.counted = true
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.registry.remove(ObjectIdentifier(self))
-        ServerMetrics.shared.tcpDisconnected()
+        // A connection refused for the connection limit was never counted.
+        if self.counted { ServerMetrics.shared.tcpDisconnected() }
+        self.counted = false
         self.unregisterDevice()
         self.context = nil
         context.fireChannelInactive()

@@ -43,6 +43,8 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
     var channelEventLoop: (any EventLoop)? { self.eventLoop }
     private(set) var channel: (any Channel)?
     private var closing = false
+    /// Whether the connection was admitted and counted in the connection metrics.
+    private var counted = false
     /// The device id this connection holds in the device registry, once it said hello (or `?device=`).
     var registeredDevice: String?
     /// The peer's `host:port`, shown in the device registry.
@@ -100,6 +102,7 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
             return
         }
         ServerMetrics.shared.webSocketConnected()
+        self.counted = true
         self.startKeepAlive(context.eventLoop)
         if let refusal = self.refusal {
             self.refuse(refusal)
@@ -155,7 +158,9 @@ final class WebSocketConnection: ChannelInboundHandler, Outlet, @unchecked Senda
         self.session = nil
         self.unregisterDevice()
         self.endpoints.registry.remove(ObjectIdentifier(self))
-        ServerMetrics.shared.webSocketDisconnected()
+        // A connection refused for the connection limit was never counted.
+        if self.counted { ServerMetrics.shared.webSocketDisconnected() }
+        self.counted = false
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
