@@ -17,7 +17,7 @@ struct ConnectRun: Sendable {
     /// The server's process id, if known, to report its CPU use.
     let serverPID: Int32?
 
-    /// Runs on a thread of its own: the connector blocks in `epoll_wait`.
+    /// Runs on a thread of its own: the connector blocks in `poll`.
     func run() async -> ConnectResult {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: self.runBlocking()) }.start()
@@ -33,9 +33,9 @@ struct ConnectRun: Sendable {
             let sockets = try ClientSockets(authority: first.authority, sourceAddresses: sourceAddresses, timeout: .seconds(1))
             connector = try PlainSocketConnector(address: sockets.address, sourceAddresses: sockets.sourceAddresses, timeout: connectTimeout)
             // One request for all unless the URL numbers its connections.
-            let shared = url.template.contains(NumberedWebSocketURL.placeholder) ? nil : Array(buffer: LeanUpgradeHandler.request(for: first))
+            let shared = url.template.contains(NumberedWebSocketURL.placeholder) ? nil : UpgradeHandshake.request(for: first)
             let url = self.url
-            requests = { number in shared ?? ((try? url.url(number)).map { Array(buffer: LeanUpgradeHandler.request(for: $0)) } ?? []) }
+            requests = { number in shared ?? ((try? url.url(number)).map { UpgradeHandshake.request(for: $0) } ?? []) }
         } catch {
             result.failure = "\(error)"
             return result

@@ -119,7 +119,7 @@ final class PlainSocketConnector {
                 switch Self.readAnswer(attempt.socket, into: &attempt.received) {
                 case .incomplete:
                     slots[slot] = attempt
-                case .failed(let reason):
+                case .refused(let reason):
                     fail(slot, reason)
                 case .upgraded:
                     opened.sockets.append(attempt.socket)
@@ -165,38 +165,20 @@ final class PlainSocketConnector {
         return socket
     }
 
-    private enum Answer {
-        case incomplete
-        case upgraded
-        case failed(String)
-    }
-
-    /// A server that sends more than this without ending its answer's head is refused.
-    private static let maxHeadBytes = 16 * 1024
-    private static let headEnd: [UInt8] = [13, 10, 13, 10]
-
     /// Reads what the server sent so far and judges its answer's head once complete.
-    private static func readAnswer(_ socket: Int32, into received: inout [UInt8]) -> Answer {
+    private static func readAnswer(_ socket: Int32, into received: inout [UInt8]) -> UpgradeHandshake.Answer {
         var chunk = [UInt8](repeating: 0, count: 1024)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(socket, $0.baseAddress, $0.count) }
-            if count == 0 { return .failed("connection closed before the upgrade") }
+            if count == 0 { return .refused("connection closed before the upgrade") }
             if count < 0 {
                 if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                return .failed("read: \(describe(errno))")
+                return .refused("read: \(describe(errno))")
             }
             received.append(contentsOf: chunk[0..<count])
             if count < chunk.count { break }
         }
-        let view = ByteBuffer(bytes: received).readableBytesView
-        guard let end = LeanUpgradeHandler.offset(of: headEnd, in: view) else {
-            return received.count > maxHeadBytes ? .failed("answer head over 16 KiB") : .incomplete
-        }
-        let head = view.prefix(end + headEnd.count)
-        guard head.starts(with: "HTTP/1.1 101".utf8), LeanUpgradeHandler.offset(of: LeanUpgradeHandler.expectedAccept, in: head) != nil else {
-            return .failed("the server answered '\(String(decoding: head.prefix { $0 != 13 }, as: UTF8.self))'")
-        }
-        return .upgraded
+        return UpgradeHandshake.judge(received)
     }
 
     // MARK: - Holding and closing

@@ -30,7 +30,7 @@ import Testing
         try await TestHub.with(configure: { $0.limits.maxConnections = 5 }) { hub in
             let url = try WebSocketURL("ws://127.0.0.1:\(hub.httpPort)/ws/sub/bench/full?format=data")
             let connector = try PlainSocketConnector(address: try url.authority.resolve(), sourceAddresses: 0, timeout: 5)
-            let request = Array(buffer: LeanUpgradeHandler.request(for: url))
+            let request = UpgradeHandshake.request(for: url)
             let opened = connector.openAll(count: 20, concurrency: 4, maxFailures: 20) { _ in request }
             #expect(opened.sockets.count == 20 && opened.failed == 0, "\(opened.firstFailure ?? "")")
             var closedByServer = 0
