@@ -96,15 +96,13 @@ struct PostgresStoreTests {
     }
 
     @Test func theStoreReconnectsAfterTheServerDroppedItsConnections() throws {
-        let server = try SharedPostgres.server.get()
-        let url = try server.createDatabase()
-        let database = String(url.split(separator: "/").last!)
         // Bounded well below the default minute: a dropped connection's statement once went unanswered here.
-        let store = try PostgresStore(url: url, answerTimeout: .seconds(10), logger: testLogger)
+        let fresh = try FreshDatabase(answerTimeout: .seconds(10))
+        let store = fresh.store
         defer { try? store.close() }
         try store.commit(batch(numbered("lab/a", 1...2)))
         #expect(seqs(try store.messages(topic: "lab/a", after: 0, limit: 10)) == [1, 2])
-        try server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)'")
+        try fresh.server.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(fresh.database)'")
         // The calls that meet a dropped connection may fail; the ones after work again.
         _ = try? store.commit(batch(numbered("lab/a", 3...3)))
         _ = try? store.messages(topic: "lab/a", after: 0, limit: 10)
@@ -113,14 +111,12 @@ struct PostgresStoreTests {
     }
 
     @Test func aStatementTheServerLeavesUnansweredFailsAndTheNextOneReconnects() throws {
-        let server = try SharedPostgres.server.get()
-        let url = try server.createDatabase()
-        let database = String(url.split(separator: "/").last!)
-        let store = try PostgresStore(url: url, answerTimeout: .seconds(1), logger: testLogger)
+        let fresh = try FreshDatabase(answerTimeout: .seconds(1))
+        let store = fresh.store
         defer { try? store.close() }
         try store.commit(batch(numbered("lab/a", 1...1)))
         // Stop the store's server processes: the connection stays up, nothing answers.
-        let backends = try server.psqlValues("SELECT pid FROM pg_stat_activity WHERE datname = '\(database)'").compactMap { pid_t($0) }
+        let backends = try fresh.server.psqlValues("SELECT pid FROM pg_stat_activity WHERE datname = '\(fresh.database)'").compactMap { pid_t($0) }
         #expect(!backends.isEmpty)
         for pid in backends { kill(pid, SIGSTOP) }
         let error = #expect(throws: PostgresStoreError.self) { try store.commit(batch(numbered("lab/a", 2...2))) }
@@ -137,5 +133,20 @@ struct PostgresStoreTests {
         try store.close()
         let error = #expect(throws: PostgresStoreError.self) { _ = try store.loadTopics() }
         #expect(error?.reason == .closed)
+    }
+}
+
+/// A store on a database of its own, with the server and the database's name, so that a test can
+/// reach the store's server processes.
+private struct FreshDatabase {
+    let server: PostgresServer
+    let database: String
+    let store: PostgresStore
+
+    init(answerTimeout: Duration) throws {
+        self.server = try SharedPostgres.server.get()
+        let url = try self.server.createDatabase()
+        self.database = String(url.split(separator: "/").last!)
+        self.store = try PostgresStore(url: url, answerTimeout: answerTimeout, logger: testLogger)
     }
 }
